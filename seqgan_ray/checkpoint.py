@@ -1,0 +1,49 @@
+"""Atomic checkpoints holding everything a run needs to continue exactly where it stopped."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from .errors import UserError
+
+FORMAT_VERSION = 1
+
+
+def save(state: dict[str, Any], path: str | Path) -> None:
+    """torch.save to a temporary file in the same directory, then rename over `path`."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    os.close(fd)
+    try:
+        torch.save({"format_version": FORMAT_VERSION, **state}, tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def load(path: str | Path) -> dict[str, Any]:
+    """Load a checkpoint saved by `save`; anything else is reported as a UserError, not a traceback.
+
+    weights_only=True: a checkpoint is plain tensors and containers, and loading never runs code.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"checkpoint not found: {path}")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # truncated zip, wrong file type, unpickling refusal, ...
+        raise UserError(
+            f"checkpoint {path} is corrupt or not a seqgan-ray checkpoint ({type(exc).__name__})"
+        ) from None
+    if not isinstance(state, dict) or state.get("format_version") != FORMAT_VERSION:
+        raise UserError(
+            f"checkpoint {path} is not a seqgan-ray checkpoint (format {FORMAT_VERSION})"
+        )
+    return state

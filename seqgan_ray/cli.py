@@ -1,0 +1,178 @@
+"""`seqgan-ray`: the command line. Each command builds a config and calls one library function."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import typer
+
+from .errors import UserError
+
+app = typer.Typer(
+    no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False, help=__doc__
+)
+train_app = typer.Typer(no_args_is_help=True, help="Train SeqGAN on a task.")
+bench_app = typer.Typer(no_args_is_help=True, help="Benchmarks of the hot paths.")
+app.add_typer(train_app, name="train")
+app.add_typer(bench_app, name="bench")
+
+# Options of `train synthetic` that override ScheduleConfig fields of the same name
+# (tests/test_cli.py keeps this list and the dataclass in step).
+SCHEDULE_OPTIONS = (
+    "batch_size",
+    "mle_epochs",
+    "d_pretrain_rounds",
+    "adversarial_iterations",
+    "g_steps",
+    "d_steps",
+    "k_epochs",
+    "rollout_num",
+    "rollout_update_rate",
+    "num_negatives",
+    "eval_interval",
+    "eval_samples",
+    "test_samples",
+    "checkpoint_every",
+    "score_dtype",
+)
+
+
+@train_app.command("synthetic")
+def train_synthetic(
+    preset: str = typer.Option(
+        "paper", help="paper (DESIGN.md §2, for GPUs), demo (~5 min on 2 CPU cores) or tiny"
+    ),
+    oracle: Path | None = typer.Option(
+        None, help="official target_params(_py3).pkl; default: a seeded random oracle"
+    ),
+    out: Path | None = typer.Option(
+        None, help="run directory (default runs/synthetic-PRESET-TIME)"
+    ),
+    seed: int | None = typer.Option(None, help="run seed (paper: 88)"),
+    resume: Path | None = typer.Option(
+        None, help="continue the run in this directory from its last checkpoint"
+    ),
+    device: str | None = typer.Option(None, help="auto, cpu or cuda"),
+    threads: int | None = typer.Option(None, help="torch CPU threads (default: all cores)"),
+    batch_size: int | None = typer.Option(None, help="sequences per G and D batch"),
+    mle_epochs: int | None = typer.Option(None, help="MLE pre-training epochs"),
+    d_pretrain_rounds: int | None = typer.Option(None, help="D pre-training rounds"),
+    adversarial_iterations: int | None = typer.Option(None, help="adversarial iterations"),
+    g_steps: int | None = typer.Option(None, help="generator updates per iteration"),
+    d_steps: int | None = typer.Option(None, help="discriminator rounds per iteration"),
+    k_epochs: int | None = typer.Option(None, help="epochs per discriminator round (k)"),
+    rollout_num: int | None = typer.Option(None, help="Monte Carlo roll-outs N"),
+    rollout_update_rate: float | None = typer.Option(
+        None, help="beta <- rate*beta + (1-rate)*theta"
+    ),
+    num_negatives: int | None = typer.Option(None, help="negatives per d-step (default |S|)"),
+    eval_interval: int | None = typer.Option(None, help="epochs between NLL-oracle evaluations"),
+    eval_samples: int | None = typer.Option(None, help="samples per evaluation"),
+    test_samples: int | None = typer.Option(None, help="samples for the final NLL-oracle"),
+    checkpoint_every: int | None = typer.Option(
+        None, help="adversarial iterations between checkpoints"
+    ),
+    score_dtype: str | None = typer.Option(None, help="float32 or bfloat16 for D in roll-outs"),
+    progress: bool = typer.Option(True, help="show a progress bar"),
+) -> None:
+    """Run the paper's synthetic-data experiment (oracle LSTM, Algorithm 1)."""
+    from . import config as C
+    from .trainer import train
+
+    _set_threads(threads)
+    schedule = {name: value for name, value in locals().items() if name in SCHEDULE_OPTIONS}
+    if resume is not None:
+        given = [f"--{k.replace('_', '-')}" for k, v in schedule.items() if v is not None]
+        given += [
+            f"--{k}"
+            for k, v in {"oracle": oracle, "seed": seed, "device": device}.items()
+            if v is not None
+        ]
+        if given or (out is not None and out != resume):
+            raise UserError(
+                f"--resume continues a run with its saved config; drop {', '.join(given) or '--out'}"
+            )
+        cfg, run_dir = None, resume
+    else:
+        cfg = C.preset(preset)
+        cfg = C.override(cfg, "schedule", **schedule)
+        cfg = C.override(cfg, "task", oracle_path=str(oracle) if oracle else None)
+        cfg = C.override(cfg, "run", seed=seed, device=device)
+        run_dir = out or Path("runs") / f"synthetic-{preset}-{time.strftime('%Y%m%d-%H%M%S')}"
+    t0 = time.perf_counter()
+    summary = train(cfg, run_dir, resume=resume is not None, show_progress=progress)
+    summary["wall_s"] = round(time.perf_counter() - t0, 1)
+    _print_summary(summary)
+
+
+def _print_summary(summary: dict) -> None:
+    parts = [f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}" for k, v in summary.items()]
+    typer.echo("done: " + " ".join(parts))
+
+
+def _set_threads(threads: int | None) -> None:
+    import torch
+
+    if threads is not None:
+        if threads < 1:
+            raise UserError(f"--threads must be >= 1 (got {threads})")
+        torch.set_num_threads(threads)
+
+
+@bench_app.command("rollout")
+def bench_rollout(
+    vocab: int = typer.Option(5000, help="vocabulary size V"),
+    seq_len: int = typer.Option(20, help="sequence length T"),
+    batch: int = typer.Option(64, help="sequences per g-step B"),
+    rollouts: int = typer.Option(16, help="Monte Carlo roll-outs N"),
+    repeats: int = typer.Option(3, help="timed repetitions (after one warm-up)"),
+    threads: int | None = typer.Option(None, help="torch CPU threads"),
+    score_dtype: str = typer.Option("float32", help="float32 or bfloat16 for D"),
+    device: str = typer.Option("cpu", help="cpu or cuda"),
+    as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
+) -> None:
+    """Time Q(s,a) for one g-step with the paper's generator and discriminator shapes."""
+    import torch
+
+    from .bench import time_rollout
+
+    _set_threads(threads)
+    result = time_rollout(vocab, seq_len, batch, rollouts, repeats, score_dtype, device)
+    result["threads"] = torch.get_num_threads()
+    if as_json:
+        typer.echo(json.dumps(result))
+    else:
+        typer.echo(
+            f"Q(s,a) for B={batch} T={seq_len} V={vocab} N={rollouts} ({score_dtype}, {result['threads']} threads): "
+            f"median {result['seconds_per_q']:.3f} s (min {result['min']:.3f}, max {result['max']:.3f}, {repeats} runs)"
+        )
+
+
+def main() -> None:
+    """Console entry point: bad input is one message on stderr and exit code 2, never a traceback."""
+    try:
+        app(standalone_mode=False)
+    except UserError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:
+        import click
+
+        if isinstance(exc, click.exceptions.Exit):
+            sys.exit(exc.exit_code)
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(2)
+        if isinstance(exc, click.exceptions.Abort):
+            sys.exit(1)
+        raise
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,325 @@
+"""Run configuration: frozen dataclasses whose defaults are the paper's / official code's values.
+
+Sources: Yu et al. 2017 (the paper, incl. Table 5), LantaoYu/SeqGAN (the official code: sequence_gan.py,
+generator.py, discriminator.py, rollout.py). ../shared/DESIGN.md §2 lists them side by side.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from .errors import UserError
+
+# Paper Table 5 (synthetic data, T = 20): CNN filter window sizes and filter counts.
+PAPER_FILTER_SIZES = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 15, 20)
+PAPER_NUM_FILTERS = (100, 200, 200, 200, 200, 100, 100, 100, 100, 100, 160, 160)
+
+
+class ConfigError(UserError, ValueError):
+    """An impossible configuration (the message lists every problem found)."""
+
+
+def _check(problems: list[str], ok: bool, message: str) -> None:
+    if not ok:
+        problems.append(message)
+
+
+def _raise(name: str, problems: list[str]) -> None:
+    if problems:
+        raise ConfigError(f"invalid {name}: " + "; ".join(problems))
+
+
+@dataclass(frozen=True)
+class SyntheticTaskConfig:
+    """The oracle experiment (paper §4)."""
+
+    vocab_size: int = 5000  # paper §4: 5,000 tokens
+    seq_len: int = 20  # paper §4: T = 20
+    num_train: int = 10_000  # paper §4: 10,000 oracle sequences as the real set S
+    oracle_emb_dim: int = 32  # official target_lstm: emb 32
+    oracle_hidden_dim: int = 32  # official target_lstm: hidden 32
+    oracle_path: str | None = None  # official target_params*.pkl; None = a seeded N(0,1) oracle
+    start_token: int = 0  # official: token 0's embedding is the first input, fed as input only
+    data_seed: int = 88  # seeds the random oracle and the draw of S; kept apart from the run seed
+
+    def __post_init__(self) -> None:
+        p: list[str] = []
+        _check(p, self.vocab_size >= 2, f"vocab_size must be >= 2 (got {self.vocab_size})")
+        _check(p, self.seq_len >= 1, f"seq_len T must be >= 1 (got {self.seq_len})")
+        _check(p, self.data_seed >= 0, f"data_seed must be >= 0 (got {self.data_seed})")
+        _check(p, self.num_train >= 1, f"num_train must be >= 1 (got {self.num_train})")
+        _check(
+            p, self.oracle_emb_dim >= 1 and self.oracle_hidden_dim >= 1, "oracle dims must be >= 1"
+        )
+        _check(
+            p,
+            0 <= self.start_token < self.vocab_size,
+            f"start_token must be in [0, vocab_size) (got {self.start_token})",
+        )
+        _raise("task config", p)
+
+
+@dataclass(frozen=True)
+class GeneratorConfig:
+    """The LSTM policy G_theta (official generator.py)."""
+
+    emb_dim: int = 32  # official: EMB_DIM = 32
+    hidden_dim: int = 32  # official: HIDDEN_DIM = 32
+    init_std: float = 0.1  # official: every parameter ~ N(0, 0.1)
+    lr: float = 0.01  # official: Adam learning_rate 0.01 (MLE and adversarial)
+    grad_clip: float = 5.0  # official: clip_by_global_norm 5.0
+    adv_lr: float | None = None  # adversarial-phase Adam lr; None = lr (official)
+
+    def __post_init__(self) -> None:
+        p: list[str] = []
+        _check(p, self.emb_dim >= 1 and self.hidden_dim >= 1, "generator dims must be >= 1")
+        _check(p, self.init_std > 0, f"generator init_std must be > 0 (got {self.init_std})")
+        _check(p, self.lr > 0, f"generator lr must be > 0 (got {self.lr})")
+        _check(p, self.adv_lr is None or self.adv_lr > 0, f"adv_lr must be > 0 (got {self.adv_lr})")
+        _check(p, self.grad_clip > 0, f"grad_clip must be > 0 (got {self.grad_clip})")
+        _raise("generator config", p)
+
+    @property
+    def adversarial_lr(self) -> float:
+        return self.lr if self.adv_lr is None else self.adv_lr
+
+
+@dataclass(frozen=True)
+class DiscriminatorConfig:
+    """The CNN D_phi with one highway layer (official discriminator.py, paper Table 5)."""
+
+    emb_dim: int = 64  # official: dis_embedding_dim = 64
+    filter_sizes: tuple[int, ...] = PAPER_FILTER_SIZES  # paper Table 5 (T = 20)
+    num_filters: tuple[int, ...] = PAPER_NUM_FILTERS  # paper Table 5: 1,720 in all
+    dropout: float = 0.25  # official: dis_dropout_keep_prob = 0.75
+    lr: float = 1e-4  # official: Adam 1e-4
+    l2_reg: float = 0.2  # official: dis_l2_reg_lambda = 0.2, output layer only
+
+    def __post_init__(self) -> None:
+        p: list[str] = []
+        _check(p, self.emb_dim >= 1, f"discriminator emb_dim must be >= 1 (got {self.emb_dim})")
+        _check(
+            p,
+            len(self.filter_sizes) == len(self.num_filters) and len(self.filter_sizes) > 0,
+            "filter_sizes and num_filters must be non-empty and of equal length "
+            f"(got {len(self.filter_sizes)} and {len(self.num_filters)})",
+        )
+        _check(p, all(h >= 1 for h in self.filter_sizes), "filter sizes must be >= 1")
+        _check(p, all(c >= 1 for c in self.num_filters), "filter counts must be >= 1")
+        _check(p, 0 <= self.dropout < 1, f"dropout must be in [0, 1) (got {self.dropout})")
+        _check(p, self.lr > 0, f"discriminator lr must be > 0 (got {self.lr})")
+        _check(p, self.l2_reg >= 0, f"l2_reg must be >= 0 (got {self.l2_reg})")
+        _raise("discriminator config", p)
+
+    @property
+    def total_filters(self) -> int:
+        return sum(self.num_filters)
+
+
+@dataclass(frozen=True)
+class ScheduleConfig:
+    """Algorithm 1's schedule, evaluation and checkpointing."""
+
+    batch_size: int = 64  # official: BATCH_SIZE = 64 (G and D)
+    mle_epochs: int = 120  # official: PRE_EPOCH_NUM = 120
+    d_pretrain_rounds: int = 50  # official: 50 rounds of fresh negatives
+    adversarial_iterations: int = 200  # official: TOTAL_BATCH = 200
+    g_steps: int = 1  # official: 1 generator update per iteration
+    d_steps: int = 5  # official: 5 discriminator rounds per iteration
+    k_epochs: int = 3  # official: 3 epochs over each round's data
+    rollout_num: int = 16  # official: N = 16 Monte Carlo roll-outs
+    rollout_update_rate: float = 0.8  # official rollout.py: beta <- 0.8 beta + 0.2 theta; 0 = copy
+    num_negatives: int | None = None  # negatives per d-step; None = |S| (official: 10,000)
+    eval_interval: int = 5  # official: NLL-oracle every 5 epochs, both phases
+    eval_samples: int = 10_000  # official: generate_num = 10,000
+    test_samples: int = 100_000  # paper Table 1: final NLL-oracle over 100,000 samples
+    checkpoint_every: int = 10  # adversarial iterations between checkpoints (ours)
+    score_dtype: str = "float32"  # dtype D scores roll-outs in; "bfloat16" is ~2x faster (ours)
+
+    def __post_init__(self) -> None:
+        p: list[str] = []
+        for name in ("batch_size", "g_steps", "rollout_num", "eval_interval", "eval_samples"):
+            value = getattr(self, name)
+            _check(p, value >= 1, f"{name} must be >= 1 (got {value})")
+        for name in ("mle_epochs", "d_pretrain_rounds", "adversarial_iterations", "d_steps"):
+            value = getattr(self, name)
+            _check(p, value >= 0, f"{name} must be >= 0 (got {value})")
+        _check(p, self.k_epochs >= 1, f"k_epochs must be >= 1 (got {self.k_epochs})")
+        _check(p, self.test_samples >= 2, f"test_samples must be >= 2 (got {self.test_samples})")
+        _check(
+            p,
+            self.checkpoint_every >= 1,
+            f"checkpoint_every must be >= 1 (got {self.checkpoint_every})",
+        )
+        _check(
+            p,
+            0 <= self.rollout_update_rate < 1,
+            f"rollout_update_rate must be in [0, 1) (got {self.rollout_update_rate})",
+        )
+        _check(
+            p,
+            self.num_negatives is None or self.num_negatives >= 1,
+            f"num_negatives must be >= 1 (got {self.num_negatives})",
+        )
+        _check(
+            p,
+            self.score_dtype in ("float32", "bfloat16"),
+            f"score_dtype must be float32 or bfloat16 (got {self.score_dtype!r})",
+        )
+        _raise("schedule", p)
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    task: SyntheticTaskConfig = field(default_factory=SyntheticTaskConfig)
+    generator: GeneratorConfig = field(default_factory=GeneratorConfig)
+    discriminator: DiscriminatorConfig = field(default_factory=DiscriminatorConfig)
+    schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
+    seed: int = 88  # official: SEED = 88
+    device: str = "auto"  # auto = cuda when available, else cpu
+
+    def __post_init__(self) -> None:
+        p: list[str] = []
+        too_long = [h for h in self.discriminator.filter_sizes if h > self.task.seq_len]
+        _check(
+            p,
+            not too_long,
+            f"filter sizes {too_long} are longer than the sequence length T = {self.task.seq_len}",
+        )
+        _check(
+            p,
+            self.device in ("auto", "cpu", "cuda"),
+            f"device must be auto, cpu or cuda (got {self.device!r})",
+        )
+        _check(p, self.seed >= 0, f"seed must be >= 0 (got {self.seed})")
+        _raise("run config", p)
+
+    @property
+    def num_negatives(self) -> int:
+        return self.schedule.num_negatives or self.task.num_train
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunConfig:
+        return _build(cls, data, "config")
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> RunConfig:
+        path = Path(path)
+        try:
+            data = json.loads(path.read_text())
+        except FileNotFoundError:
+            raise ConfigError(f"config file not found: {path}") from None
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ConfigError(f"config file {path} is not valid JSON: {exc}") from None
+        return cls.from_dict(data)
+
+
+def _build(cls: type, data: Any, where: str) -> Any:
+    """Rebuild a (nested) frozen dataclass from JSON data, rejecting unknown keys by name."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where} must be a JSON object")
+    known = {f.name: f for f in fields(cls)}
+    unknown = sorted(set(data) - set(known))
+    if unknown:
+        raise ConfigError(f"unknown key(s) in {where}: {', '.join(unknown)}")
+    kwargs = {}
+    for name, value in data.items():
+        section = _SECTIONS.get(name) if cls is RunConfig else None
+        if section is not None:
+            kwargs[name] = _build(section, value, f"{where}.{name}")
+        elif isinstance(value, list):
+            kwargs[name] = tuple(value)
+        else:
+            kwargs[name] = value
+    try:
+        return cls(**kwargs)
+    except TypeError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+
+
+_SECTIONS = {
+    "task": SyntheticTaskConfig,
+    "generator": GeneratorConfig,
+    "discriminator": DiscriminatorConfig,
+    "schedule": ScheduleConfig,
+}
+
+
+def override(config: RunConfig, section: str, **changes: Any) -> RunConfig:
+    """Return `config` with the non-None `changes` applied to one section (validated anew)."""
+    changes = {k: v for k, v in changes.items() if v is not None}
+    if not changes:
+        return config
+    if section == "run":
+        return replace(config, **changes)
+    return replace(config, **{section: replace(getattr(config, section), **changes)})
+
+
+# ---------------------------------------------------------------------------------------------
+# Presets: named instances, not files.
+
+PAPER = RunConfig()
+
+# Same oracle, data size, generator and N as the paper; D at a quarter of the filters and a short
+# schedule so the whole pipeline (MLE, D pre-training, adversarial phase) fits in ~5 minutes on
+# 2 CPU cores (DESIGN.md §6: the paper's d-step schedule alone is >= 100 s per iteration here).
+DEMO = RunConfig(
+    discriminator=DiscriminatorConfig(num_filters=tuple(c // 4 for c in PAPER_NUM_FILTERS)),
+    schedule=ScheduleConfig(
+        mle_epochs=40,
+        d_pretrain_rounds=5,
+        adversarial_iterations=30,
+        d_steps=1,
+        k_epochs=2,
+        num_negatives=5_000,
+        eval_interval=5,
+        eval_samples=2_000,
+        test_samples=10_000,
+        checkpoint_every=10,
+        score_dtype="bfloat16",
+    ),
+)
+
+# For tests and smoke runs: seconds, not minutes. Not a meaningful experiment.
+TINY = RunConfig(
+    task=SyntheticTaskConfig(
+        vocab_size=50, seq_len=8, num_train=256, oracle_emb_dim=8, oracle_hidden_dim=8
+    ),
+    generator=GeneratorConfig(emb_dim=8, hidden_dim=8),
+    discriminator=DiscriminatorConfig(
+        emb_dim=8, filter_sizes=(1, 2, 3, 8), num_filters=(4, 4, 4, 4)
+    ),
+    schedule=ScheduleConfig(
+        batch_size=32,
+        mle_epochs=3,
+        d_pretrain_rounds=2,
+        adversarial_iterations=4,
+        d_steps=1,
+        k_epochs=1,
+        rollout_num=4,
+        eval_interval=2,
+        eval_samples=128,
+        test_samples=256,
+        checkpoint_every=2,
+    ),
+    device="cpu",
+)
+
+PRESETS: dict[str, RunConfig] = {"paper": PAPER, "demo": DEMO, "tiny": TINY}
+
+
+def preset(name: str) -> RunConfig:
+    try:
+        return PRESETS[name]
+    except KeyError:
+        raise ConfigError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}") from None

@@ -1,0 +1,145 @@
+"""The learner: owns G, D, the roll-out policy beta, their optimizers and the real set.
+
+It does every update of Algorithm 1 but decides nothing about *when*: the driver in trainer.py
+calls it in paper order. It knows nothing of Ray; distributed/ wraps it in an actor unchanged.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import torch
+
+from . import losses
+from .config import RunConfig
+from .data import batches
+from .models import Discriminator, Generator, Policy
+from .sampling import derive_seed, keyed_generator, sample_sequences
+
+
+class Learner:
+    def __init__(self, cfg: RunConfig, real: torch.Tensor, device: torch.device):
+        self.cfg, self.device = cfg, device
+        g, d, task = cfg.generator, cfg.discriminator, cfg.task
+        torch.manual_seed(derive_seed(cfg.seed, "init"))
+        self.generator = Generator(
+            task.vocab_size, g.emb_dim, g.hidden_dim, task.seq_len, task.start_token, g.init_std
+        ).to(device)
+        self.discriminator = Discriminator(
+            task.vocab_size, d.emb_dim, d.filter_sizes, d.num_filters, d.dropout
+        ).to(device)
+        self.discriminator.eval()  # scoring mode except inside train_discriminator
+        self.rollout: Generator | None = None  # beta, created when the adversarial phase starts
+        self.g_opt = torch.optim.Adam(self.generator.parameters(), lr=g.lr)
+        self.d_opt = torch.optim.Adam(self.discriminator.parameters(), lr=d.lr)
+        self.g_adv_opt: torch.optim.Optimizer | None = None
+        self.real = real.to(device)
+
+    # --- policies handed to samplers and roll-out workers -------------------------------------
+    def generator_policy(self) -> Policy:
+        return self.generator.policy()
+
+    def rollout_policy(self) -> Policy:
+        assert self.rollout is not None, "the roll-out policy exists from the adversarial phase on"
+        return self.rollout.policy()
+
+    def sample(self, num: int, key: tuple) -> torch.Tensor:
+        return sample_sequences(self.generator.policy(), num, key)
+
+    # --- Algorithm 1, line 2: MLE pre-training ------------------------------------------------
+    def mle_epoch(self, epoch: int) -> dict[str, float]:
+        s = self.cfg.schedule
+        total, count = 0.0, 0
+        for y in batches(self.real, s.batch_size, keyed_generator(self.cfg.seed, "mle", epoch)):
+            loss = losses.mle_loss(self.generator.log_probs(y))
+            self._update(self.generator, self.g_opt, loss, self.cfg.generator.grad_clip)
+            total, count = total + loss.item() * len(y), count + len(y)
+        return {"pretrain/g_nll": total / count}
+
+    # --- Algorithm 1, lines 3-4 and 11-14: train D on S (label 1) and negatives (label 0) -----
+    def train_discriminator(self, negatives: torch.Tensor, key: tuple) -> dict[str, float]:
+        s, d = self.cfg.schedule, self.cfg.discriminator
+        negatives = negatives.to(self.device)
+        tokens = torch.cat([self.real, negatives])
+        labels = torch.cat(
+            [self.real.new_ones(len(self.real)), negatives.new_zeros(len(negatives))]
+        ).float()
+        torch.manual_seed(derive_seed(*key, "dropout"))
+        self.discriminator.train()
+        total, correct, count = 0.0, 0, 0
+        for epoch in range(s.k_epochs):
+            order = torch.randperm(len(tokens), generator=keyed_generator(*key, epoch)).to(
+                self.device
+            )
+            for idx in order.split(s.batch_size):
+                logits = self.discriminator(tokens[idx])
+                loss = losses.discriminator_loss(
+                    logits, labels[idx], self.discriminator.output_l2(), d.l2_reg
+                )
+                self._update(self.discriminator, self.d_opt, loss)
+                if epoch == s.k_epochs - 1:  # report the last epoch
+                    total += loss.item() * len(idx)
+                    correct += int(((logits > 0).float() == labels[idx]).sum())
+                    count += len(idx)
+        self.discriminator.eval()
+        return {"d/loss": total / count, "d/acc": correct / count}
+
+    # --- Algorithm 1, lines 5-10: the adversarial phase ---------------------------------------
+    def start_adversarial(self) -> None:
+        """beta <- theta, and a fresh Adam for the policy gradient (official: a second optimizer)."""
+        self.rollout = copy.deepcopy(self.generator).requires_grad_(False)
+        self.g_adv_opt = torch.optim.Adam(
+            self.generator.parameters(), lr=self.cfg.generator.adversarial_lr
+        )
+
+    def g_step(self, y: torch.Tensor, q: torch.Tensor) -> dict[str, float]:
+        """One REINFORCE update of theta from samples Y (B, T) and their Q (B, T)."""
+        y, q = y.to(self.device), q.to(self.device)
+        loss = losses.policy_gradient_loss(self.generator.log_probs(y), q)
+        self._update(self.generator, self.g_adv_opt, loss, self.cfg.generator.grad_clip)
+        return {
+            "adv/g_loss": loss.item(),
+            "adv/reward_mean": q.mean().item(),
+            "adv/reward_final": q[:, -1].mean().item(),
+        }
+
+    @torch.no_grad()
+    def sync_rollout(self) -> None:
+        """beta <- rate * beta + (1 - rate) * theta (official rollout.py update_params, rate 0.8)."""
+        rate = self.cfg.schedule.rollout_update_rate
+        for beta, theta in zip(self.rollout.parameters(), self.generator.parameters()):
+            beta.mul_(rate).add_(theta, alpha=1.0 - rate)
+
+    @staticmethod
+    def _update(
+        model: torch.nn.Module,
+        opt: torch.optim.Optimizer,
+        loss: torch.Tensor,
+        clip: float | None = None,
+    ) -> None:
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        if clip is not None:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+        opt.step()
+
+    # --- checkpointing ------------------------------------------------------------------------
+    def state_dict(self) -> dict:
+        return {
+            "generator": self.generator.state_dict(),
+            "discriminator": self.discriminator.state_dict(),
+            "rollout": None if self.rollout is None else self.rollout.state_dict(),
+            "g_opt": self.g_opt.state_dict(),
+            "d_opt": self.d_opt.state_dict(),
+            "g_adv_opt": None if self.g_adv_opt is None else self.g_adv_opt.state_dict(),
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        self.generator.load_state_dict(state["generator"])
+        self.discriminator.load_state_dict(state["discriminator"])
+        self.g_opt.load_state_dict(state["g_opt"])
+        self.d_opt.load_state_dict(state["d_opt"])
+        if state["rollout"] is not None:
+            self.start_adversarial()
+            self.rollout.load_state_dict(state["rollout"])
+            self.g_adv_opt.load_state_dict(state["g_adv_opt"])

@@ -1,0 +1,49 @@
+"""The synthetic-data task (paper §4): an oracle LSTM defines the real distribution.
+
+S = `num_train` oracle samples is the real set; a generator's quality is NLL-oracle, the oracle's
+per-token NLL of sequences the generator produces.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from ..config import RunConfig
+from ..metrics import nll
+from ..models import Generator, Oracle
+from ..sampling import sample_sequences
+
+
+class SyntheticTask:
+    def __init__(self, cfg: RunConfig, device: torch.device):
+        task = cfg.task
+        if task.oracle_path:
+            self.oracle = Oracle.official(task.oracle_path, task.seq_len, task.start_token)
+            if self.oracle.vocab_size != task.vocab_size:
+                from ..errors import UserError
+
+                raise UserError(
+                    f"oracle {task.oracle_path} has vocabulary {self.oracle.vocab_size}, "
+                    f"but the config says vocab_size = {task.vocab_size}"
+                )
+        else:
+            self.oracle = Oracle.random(
+                task.vocab_size,
+                task.oracle_emb_dim,
+                task.oracle_hidden_dim,
+                task.seq_len,
+                task.data_seed,
+                task.start_token,
+            )
+        self.oracle.to(device)
+        self.data_seed = task.data_seed
+        self.real = sample_sequences(
+            self.oracle.policy(), task.num_train, (task.data_seed, "real_data")
+        )
+
+    def nll_oracle(self, samples: torch.Tensor) -> float:
+        return nll(self.oracle, samples)
+
+    def evaluate(self, generator: Generator, num_samples: int, key: tuple) -> dict[str, float]:
+        samples = sample_sequences(generator.policy(), num_samples, key)
+        return {"eval/nll_oracle": self.nll_oracle(samples)}

@@ -1,0 +1,223 @@
+"""SeqGAN's Algorithm 1 as one driver, in paper order.
+
+    1. pre-train G by MLE on the real set S
+    2. pre-train D on S and fresh negatives from G
+    3. repeat: g-steps (sample Y, Q by Monte Carlo roll-outs, REINFORCE), sync beta, d-steps
+
+The driver decides *when*; the learner (learner.py) decides *how*, and the runtime decides *where*
+roll-outs and negatives are computed (in this process, or on Ray actors and tasks). Every random
+number is keyed by (seed, phase, step, ...), so a resumed run replays exactly.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from . import checkpoint
+from .config import RunConfig
+from .learner import Learner
+from .rollout import estimate_q
+from .rundir import MetricsLog, RunDir
+from .sampling import sample_negatives, sample_sequences
+from .tasks.synthetic import SyntheticTask
+
+PHASES = ("mle", "d_pretrain", "adversarial", "done")
+NEGATIVE_SHARDS = 4  # d-step negatives are drawn in this many independently keyed shards
+
+
+class LocalRuntime:
+    """Roll-outs and negatives in this process (the `--rollout-workers 0` path)."""
+
+    def q_values(self, learner: Learner, y: torch.Tensor, key: tuple) -> torch.Tensor:
+        s = learner.cfg.schedule
+        return estimate_q(
+            learner.rollout_policy(), learner.discriminator, y, s.rollout_num, key, s.score_dtype
+        )
+
+    def negatives(self, learner: Learner, num: int, key: tuple) -> torch.Tensor:
+        return sample_negatives(learner.generator_policy(), num, key, NEGATIVE_SHARDS)
+
+
+@dataclass
+class Progress:
+    """Where a run is: the phase and the next step to run in it."""
+
+    phase: str = "mle"
+    step: int = 0
+
+    def start(self, phase: str) -> int:
+        """First step to run in `phase`: 0 if we reach it fresh, the saved step if we resume in it."""
+        if PHASES.index(self.phase) > PHASES.index(phase):
+            return 1 << 62  # already done
+        return self.step if self.phase == phase else 0
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        from .errors import UserError
+
+        raise UserError("--device cuda was asked for, but torch sees no CUDA device")
+    return torch.device(name)
+
+
+def train(
+    cfg: RunConfig, out: str | Path, resume: bool = False, runtime=None, show_progress: bool = True
+) -> dict:
+    """Run (or resume) Algorithm 1, writing the run directory `out`. Returns a summary dict."""
+    run = RunDir(out)
+    saved = checkpoint.load(run.checkpoint) if resume else None
+    if saved is not None:
+        cfg = RunConfig.from_dict(saved["config"])
+        run.truncate_metrics(saved["metric_lines"])
+    else:
+        run.create()
+        run.config.write_text(cfg.to_json() + "\n")
+    device = resolve_device(cfg.device)
+    runtime = runtime or LocalRuntime()
+    s, seed = cfg.schedule, cfg.seed
+
+    task = SyntheticTask(cfg, device)
+    learner = Learner(cfg, task.real, device)
+    progress = Progress()
+    if saved is not None:
+        learner.load_state_dict(saved["learner"])
+        torch.set_rng_state(saved["torch_rng"])
+        progress = Progress(saved["phase"], saved["step"])
+    log = MetricsLog(run)
+    bar = _ProgressBar(cfg, progress, show_progress)
+
+    def save(phase: str, step: int) -> None:
+        checkpoint.save(
+            {
+                "config": cfg.to_dict(),
+                "phase": phase,
+                "step": step,
+                "learner": learner.state_dict(),
+                "torch_rng": torch.get_rng_state(),
+                "metric_lines": run.metric_lines(),
+            },
+            run.checkpoint,
+        )
+
+    def evaluate(phase: str, step: int, last: int) -> dict[str, float]:
+        if step % s.eval_interval and step != last:
+            return {}
+        return task.evaluate(learner.generator, s.eval_samples, (seed, "eval", phase, step))
+
+    # 1. Pre-train G by MLE on S; beta is copied from theta when the adversarial phase starts.
+    for epoch in range(progress.start("mle"), s.mle_epochs):
+        t0 = time.perf_counter()
+        stats = learner.mle_epoch(epoch)
+        stats |= evaluate("mle", epoch, s.mle_epochs - 1)
+        log.log("mle", epoch, epoch=epoch, **stats, **{"perf/step_s": time.perf_counter() - t0})
+        bar.advance("MLE", log.latest)
+        save(*(("mle", epoch + 1) if epoch + 1 < s.mle_epochs else ("d_pretrain", 0)))
+
+    # 2. Pre-train D: each round |S| fresh negatives from G, k epochs on S + negatives.
+    for rnd in range(progress.start("d_pretrain"), s.d_pretrain_rounds):
+        t0 = time.perf_counter()
+        negatives = runtime.negatives(learner, cfg.num_negatives, (seed, "d_pretrain", rnd))
+        stats = learner.train_discriminator(negatives, (seed, "d_pretrain_train", rnd))
+        log.log("d_pretrain", rnd, **stats, **{"perf/step_s": time.perf_counter() - t0})
+        bar.advance("D pre-train", log.latest)
+        save(*(("d_pretrain", rnd + 1) if rnd + 1 < s.d_pretrain_rounds else ("adversarial", 0)))
+
+    # 3. Adversarial training.
+    first = progress.start("adversarial")
+    if first < s.adversarial_iterations and learner.rollout is None:
+        learner.start_adversarial()
+    for it in range(first, s.adversarial_iterations):
+        t0 = time.perf_counter()
+        stats: dict[str, float] = {}
+        rollout_s = 0.0
+        for g in range(s.g_steps):
+            y = learner.sample(s.batch_size, (seed, "g_batch", it, g))
+            t1 = time.perf_counter()
+            q = runtime.q_values(learner, y, (seed, "rollout", it, g))
+            rollout_s += time.perf_counter() - t1
+            stats |= learner.g_step(y, q)
+        learner.sync_rollout()
+        for d in range(s.d_steps):
+            negatives = runtime.negatives(learner, cfg.num_negatives, (seed, "negatives", it, d))
+            stats |= learner.train_discriminator(negatives, (seed, "d_train", it, d))
+        stats |= evaluate("adversarial", it, s.adversarial_iterations - 1)
+        rollouts = s.g_steps * s.batch_size * s.rollout_num * (cfg.task.seq_len - 1)
+        perf = {
+            "perf/step_s": time.perf_counter() - t0,
+            "perf/rollout_s": rollout_s,
+            "perf/rollouts_per_s": rollouts / max(rollout_s, 1e-9),
+        }
+        log.log("adversarial", it, epoch=s.mle_epochs + it, **stats, **perf)
+        bar.advance("adversarial", log.latest)
+        if it + 1 == s.adversarial_iterations:
+            save("done", 0)
+        elif (it + 1) % s.checkpoint_every == 0:
+            save("adversarial", it + 1)
+
+    # Final evaluation on a large sample (paper Table 1 uses 100,000) and the samples file.
+    samples = sample_sequences(learner.generator.policy(), s.test_samples, (seed, "final"))
+    final = {"final/nll_oracle": task.nll_oracle(samples)}
+    log.log("final", 0, **final)
+    run.write_samples(samples[:10_000].cpu())
+    log.close()
+    bar.close()
+    return {"out": str(run.path), **_phase_summary(run), **final}
+
+
+def _phase_summary(run: RunDir) -> dict[str, float]:
+    from .rundir import read_metrics
+
+    rows = read_metrics(run.metrics)
+    mle = [r["eval/nll_oracle"] for r in rows if r["phase"] == "mle" and "eval/nll_oracle" in r]
+    adv = [
+        r["eval/nll_oracle"] for r in rows if r["phase"] == "adversarial" and "eval/nll_oracle" in r
+    ]
+    summary = {}
+    if mle:
+        summary["nll_oracle_after_mle"] = mle[-1]
+    if adv:
+        summary["nll_oracle_after_adversarial"] = adv[-1]
+    return summary
+
+
+class _ProgressBar:
+    """A rich progress bar on stderr: phase, step and the latest NLL-oracle."""
+
+    def __init__(self, cfg: RunConfig, progress: Progress, enabled: bool):
+        from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+        from rich.progress import Progress as RichProgress
+
+        s = cfg.schedule
+        total = s.mle_epochs + s.d_pretrain_rounds + s.adversarial_iterations
+        done = {
+            "mle": 0,
+            "d_pretrain": s.mle_epochs,
+            "adversarial": s.mle_epochs + s.d_pretrain_rounds,
+            "done": total,
+        }
+        self.bar = RichProgress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            disable=not enabled,
+        )
+        self.task = self.bar.add_task(
+            "starting", total=total, completed=done[progress.phase] + progress.step
+        )
+        self.bar.start()
+
+    def advance(self, phase: str, latest: dict[str, float]) -> None:
+        nll = latest.get("eval/nll_oracle")
+        self.bar.update(
+            self.task, advance=1, description=f"{phase:<12} NLL-oracle {nll:.3f}" if nll else phase
+        )
+
+    def close(self) -> None:
+        self.bar.stop()
