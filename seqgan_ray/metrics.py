@@ -8,7 +8,7 @@ from .models import Generator
 
 
 @torch.no_grad()
-def sequence_nll(model: Generator, samples: torch.Tensor, batch_size: int = 2048) -> torch.Tensor:
+def sequence_nll(model: Generator, samples: torch.Tensor, batch_size: int = 256) -> torch.Tensor:
     """Per-sequence mean per-token NLL of `samples` (N, T) under `model` -> (N,).
 
     With the oracle as `model` this is NLL-oracle (paper §4); with the generator and held-out real
@@ -21,6 +21,6 @@ def sequence_nll(model: Generator, samples: torch.Tensor, batch_size: int = 2048
     return torch.cat(parts).double().cpu()
 
 
-def nll(model: Generator, samples: torch.Tensor, batch_size: int = 2048) -> float:
+def nll(model: Generator, samples: torch.Tensor, batch_size: int = 256) -> float:
     """Per-token mean NLL over all samples (equal lengths, so the mean of per-sequence means)."""
     return float(sequence_nll(model, samples, batch_size).mean())

@@ -88,7 +88,8 @@ class Generator(nn.Module):
     def log_probs(self, y: torch.Tensor) -> torch.Tensor:
         """log G(y_t | y_<t) for every position: (B, T) -> (B, T), teacher-forced."""
         logits, _ = self(self.teacher_inputs(y))  # (B, T, V)
-        return torch.log_softmax(logits, dim=-1).gather(2, y.unsqueeze(2)).squeeze(2)
+        nll = F.cross_entropy(logits.flatten(0, 1), y.flatten(), reduction="none")  # (B*T,)
+        return -nll.view_as(y)
 
     @torch.no_grad()
     def policy(self) -> Policy:

@@ -1,0 +1,104 @@
+import pytest
+import torch
+
+from seqgan_ray import rollout
+from seqgan_ray.models import Discriminator, Generator
+from seqgan_ray.rollout import combine_q, estimate_q, final_reward, rollout_scores
+from seqgan_ray.sampling import keyed_generator, sample_sequences
+
+V, T, B, N = 7, 6, 5, 4
+KEY = (11, "rollout", 3, 0)
+
+
+@pytest.fixture
+def models():
+    torch.manual_seed(0)
+    gen = Generator(V, 6, 6, T, init_std=0.5)
+    disc = Discriminator(V, 5, (1, 2, 3, 6), (3, 4, 2, 3), dropout=0.25).eval()
+    y = sample_sequences(gen.policy(), B, (0, "batch"))
+    return gen.policy(), disc, y
+
+
+def brute_force_q(policy, disc, y):
+    """One prefix, one roll-out, one token at a time, float64 inverse CDF: the definition of Eq. 4."""
+    Bn, Tn = y.shape
+    q = torch.zeros(Bn, Tn, dtype=torch.float64)
+    for n in range(N):
+        u = torch.rand(Tn - 1, Tn, Bn, generator=keyed_generator(*KEY, n))  # the documented layout
+        for t in range(1, Tn):
+            for b in range(Bn):
+                seq = y[b].clone()
+                h, c = policy.initial_state(1)
+                tok = torch.tensor([policy.start_token])
+                for k in range(t):  # feed start, y_1..y_t
+                    h, c = policy.step(tok, h, c)
+                    tok = y[b, k : k + 1]
+                for s in range(t, Tn):
+                    h, c = policy.step(tok, h, c)
+                    p = torch.softmax(policy.logits(h)[0].double(), 0)
+                    cdf = p.cumsum(0)
+                    tok = torch.searchsorted(cdf, u[t - 1, s, b].double() * cdf[-1], right=True).clamp_max(V - 1).view(1)
+                    seq[s] = tok
+                q[b, t - 1] += torch.sigmoid(disc(seq.view(1, -1))).item() / N
+    q[:, -1] = torch.sigmoid(disc(y)).double()
+    return q
+
+
+def test_vectorised_q_equals_brute_force(models):
+    policy, disc, y = models
+    q = estimate_q(policy, disc, y, N, KEY)
+    assert q.shape == (B, T)
+    torch.testing.assert_close(q.double(), brute_force_q(policy, disc, y), atol=1e-6, rtol=0)
+
+
+def test_any_partition_of_indices_gives_bit_identical_q(models):
+    policy, disc, y = models
+    whole = rollout_scores(policy, disc, y, range(N), KEY)
+    for parts in ([[0], [1], [2], [3]], [[0, 1, 2], [3]], [[0], [1, 2, 3]], [[0, 1], [2, 3]]):
+        shards = torch.cat([rollout_scores(policy, disc, y, p, KEY) for p in parts])
+        assert torch.equal(shards, whole)
+    assert torch.equal(combine_q(whole, final_reward(disc, y)), estimate_q(policy, disc, y, N, KEY))
+
+
+def test_q_at_last_step_is_d_of_y_and_values_are_probabilities(models):
+    policy, disc, y = models
+    q = estimate_q(policy, disc, y, N, KEY)
+    assert torch.equal(q[:, -1], torch.sigmoid(disc(y)))
+    assert (q > 0).all() and (q < 1).all()
+
+
+def test_prefix_window_reuse_matches_scoring_whole_sequences(models):
+    # score_completions reuses Y's conv windows; scoring the completions afresh must agree.
+    policy, disc, y = models
+    h, c = rollout.prefix_states(policy, y)
+    u = torch.rand(T - 1, T, B, generator=keyed_generator(1))
+    seqs = rollout.complete_prefixes(policy, y, h, c, u)
+    for t in range(1, T):  # every row keeps its prefix
+        assert torch.equal(seqs[(t - 1) * B : t * B, :t], y[:, :t])
+    fast = rollout.score_completions(disc, seqs, rollout.PrefixWindows(disc, y), B, T)
+    slow = torch.sigmoid(disc(seqs)).view(T - 1, B).t()
+    torch.testing.assert_close(fast, slow, atol=1e-6, rtol=0)
+
+
+def test_chunked_batches_give_the_same_q(models, monkeypatch):
+    policy, disc, y = models
+    whole = estimate_q(policy, disc, y, N, KEY)
+    monkeypatch.setattr(rollout, "ROWS_PER_CHUNK", 2 * (T - 1))  # 2 sequences a chunk
+    monkeypatch.setattr("seqgan_ray.sampling.LOGIT_BUDGET", 3 * V)  # 3 logit rows a chunk
+    torch.testing.assert_close(estimate_q(policy, disc, y, N, KEY), whole, atol=1e-6, rtol=0)
+
+
+def test_bfloat16_scoring_stays_close(models):
+    policy, disc, y = models
+    q32 = estimate_q(policy, disc, y, N, KEY)
+    q16 = estimate_q(policy, disc, y, N, KEY, score_dtype="bfloat16")
+    assert (q16 - q32).abs().max() < 2e-2
+
+
+def test_sequence_of_length_one_has_only_the_final_reward():
+    torch.manual_seed(0)
+    gen = Generator(V, 4, 4, 1)
+    disc = Discriminator(V, 4, (1,), (3,)).eval()
+    y = sample_sequences(gen.policy(), 3, (0,))
+    q = estimate_q(gen.policy(), disc, y, 2, KEY)
+    assert q.shape == (3, 1) and torch.equal(q[:, 0], torch.sigmoid(disc(y)))
