@@ -33,7 +33,9 @@ def without_perf(rows):
 
 def test_train_tiny_writes_every_artifact(tmp_path, capsys):
     out = tmp_path / "run"
-    code, stdout, err = run_cli(capsys, "train", "synthetic", "--preset", "tiny", "--out", out, "--no-progress")
+    code, stdout, err = run_cli(
+        capsys, "train", "synthetic", "--preset", "tiny", "--out", out, "--no-progress"
+    )
     assert code == 0, err
     assert "nll_oracle_after_mle=" in stdout
     cfg = C.RunConfig.from_file(out / "config.json")
@@ -41,15 +43,26 @@ def test_train_tiny_writes_every_artifact(tmp_path, capsys):
     rows = read_metrics(out / "metrics.jsonl")
     s = C.TINY.schedule
     phases = [r["phase"] for r in rows]
-    assert phases == ["mle"] * s.mle_epochs + ["d_pretrain"] * s.d_pretrain_rounds + ["adversarial"] * s.adversarial_iterations + ["final"]
+    assert phases == ["mle"] * s.mle_epochs + ["d_pretrain"] * s.d_pretrain_rounds + [
+        "adversarial"
+    ] * s.adversarial_iterations + ["final"]
     adv = [r for r in rows if r["phase"] == "adversarial"]
-    for key in ("adv/reward_mean", "adv/g_loss", "d/loss", "d/acc", "perf/step_s", "perf/rollouts_per_s"):
+    for key in (
+        "adv/reward_mean",
+        "adv/g_loss",
+        "d/loss",
+        "d/acc",
+        "perf/step_s",
+        "perf/rollouts_per_s",
+    ):
         assert all(key in r for r in adv), key
     evals = [r["step"] for r in adv if "eval/nll_oracle" in r]
     assert evals == [0, 2, 3]  # every eval_interval = 2 iterations, and the last
     assert all(0 <= r["adv/reward_mean"] <= 1 for r in adv)
     samples = (out / "samples.txt").read_text().splitlines()
-    assert len(samples) == s.test_samples and all(len(line.split()) == C.TINY.task.seq_len for line in samples)
+    assert len(samples) == s.test_samples and all(
+        len(line.split()) == C.TINY.task.seq_len for line in samples
+    )
     assert (out / "checkpoint.pt").stat().st_size > 0
 
 
@@ -70,13 +83,23 @@ def test_resume_after_a_crash_matches_the_uninterrupted_run(tmp_path):
     train(cfg, tmp_path / "whole", show_progress=False)
     with pytest.raises(RuntimeError, match="injected crash"):
         train(cfg, tmp_path / "cut", runtime=CrashAt(3), show_progress=False)
-    logged = [r["step"] for r in read_metrics(tmp_path / "cut" / "metrics.jsonl") if r["phase"] == "adversarial"]
-    assert logged == [0, 1, 2]  # iteration 2 ran after the checkpoint at 2 and is logged twice otherwise
+    logged = [
+        r["step"]
+        for r in read_metrics(tmp_path / "cut" / "metrics.jsonl")
+        if r["phase"] == "adversarial"
+    ]
+    assert logged == [
+        0,
+        1,
+        2,
+    ]  # iteration 2 ran after the checkpoint at 2 and is logged twice otherwise
     train(None, tmp_path / "cut", resume=True, show_progress=False)
     whole = without_perf(read_metrics(tmp_path / "whole" / "metrics.jsonl"))
     resumed = without_perf(read_metrics(tmp_path / "cut" / "metrics.jsonl"))
     assert resumed == whole
-    assert (tmp_path / "whole" / "samples.txt").read_text() == (tmp_path / "cut" / "samples.txt").read_text()
+    assert (tmp_path / "whole" / "samples.txt").read_text() == (
+        tmp_path / "cut" / "samples.txt"
+    ).read_text()
 
 
 def test_resume_from_the_cli(tmp_path, capsys):
@@ -86,7 +109,9 @@ def test_resume_from_the_cli(tmp_path, capsys):
         train(cfg, out, runtime=CrashAt(2), show_progress=False)
     code, stdout, err = run_cli(capsys, "train", "synthetic", "--resume", out, "--no-progress")
     assert code == 0, err
-    assert [r["step"] for r in read_metrics(out / "metrics.jsonl") if r["phase"] == "adversarial"] == [0, 1, 2]
+    assert [
+        r["step"] for r in read_metrics(out / "metrics.jsonl") if r["phase"] == "adversarial"
+    ] == [0, 1, 2]
 
 
 @pytest.mark.parametrize(
@@ -94,8 +119,14 @@ def test_resume_from_the_cli(tmp_path, capsys):
     [
         (["--preset", "papr"], "unknown preset 'papr'"),
         (["--preset", "tiny", "--rollout-num", "0"], "rollout_num must be >= 1"),
-        (["--preset", "tiny", "--oracle", "/nonexistent/target_params.pkl"], "oracle file not found"),
-        (["--preset", "tiny", "--score-dtype", "float8"], "score_dtype must be float32 or bfloat16"),
+        (
+            ["--preset", "tiny", "--oracle", "/nonexistent/target_params.pkl"],
+            "oracle file not found",
+        ),
+        (
+            ["--preset", "tiny", "--score-dtype", "float8"],
+            "score_dtype must be float32 or bfloat16",
+        ),
         (["--resume", "/nonexistent/run"], "checkpoint not found"),
         (["--preset", "tiny", "--threads", "0"], "--threads must be >= 1"),
     ],
@@ -115,7 +146,9 @@ def test_corrupt_checkpoint_and_existing_run_are_refused_without_loss(tmp_path, 
     (out / "metrics.jsonl").write_text('{"phase": "mle", "step": 0}\n')
     code, _, err = run_cli(capsys, "train", "synthetic", "--resume", out, "--no-progress")
     assert code == 2 and "corrupt" in err
-    code, _, err = run_cli(capsys, "train", "synthetic", "--preset", "tiny", "--out", out, "--no-progress")
+    code, _, err = run_cli(
+        capsys, "train", "synthetic", "--preset", "tiny", "--out", out, "--no-progress"
+    )
     assert code == 2 and "already holds a run" in err
     assert (out / "checkpoint.pt").read_bytes() == b"\x00garbage"  # nothing written is lost
     assert (out / "metrics.jsonl").read_text() == '{"phase": "mle", "step": 0}\n'
@@ -135,7 +168,22 @@ def test_schedule_options_mirror_the_dataclass():
 
 def test_bench_rollout_json(capsys):
     code, stdout, err = run_cli(
-        capsys, "bench", "rollout", "--vocab", "50", "--seq-len", "6", "--batch", "4", "--rollouts", "2", "--repeats", "2", "--threads", "1", "--json"
+        capsys,
+        "bench",
+        "rollout",
+        "--vocab",
+        "50",
+        "--seq-len",
+        "6",
+        "--batch",
+        "4",
+        "--rollouts",
+        "2",
+        "--repeats",
+        "2",
+        "--threads",
+        "1",
+        "--json",
     )
     assert code == 0, err
     result = json.loads(stdout)
@@ -146,7 +194,18 @@ def test_bench_rollout_json(capsys):
 
 def test_console_script_runs_as_a_module(tmp_path):
     proc = subprocess.run(
-        [sys.executable, "-m", "seqgan_ray", "train", "synthetic", "--preset", "tiny", "--out", str(tmp_path / "r"), "--no-progress"],
+        [
+            sys.executable,
+            "-m",
+            "seqgan_ray",
+            "train",
+            "synthetic",
+            "--preset",
+            "tiny",
+            "--out",
+            str(tmp_path / "r"),
+            "--no-progress",
+        ],
         capture_output=True,
         text=True,
         timeout=300,

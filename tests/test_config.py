@@ -7,13 +7,33 @@ from seqgan_ray import config as C
 
 def test_paper_preset_is_design_section_2():
     p = C.PAPER
-    assert (p.task.vocab_size, p.task.seq_len, p.schedule.batch_size, p.task.num_train) == (5000, 20, 64, 10_000)
-    assert (p.generator.emb_dim, p.generator.hidden_dim, p.generator.lr, p.generator.grad_clip) == (32, 32, 0.01, 5.0)
+    assert (p.task.vocab_size, p.task.seq_len, p.schedule.batch_size, p.task.num_train) == (
+        5000,
+        20,
+        64,
+        10_000,
+    )
+    assert (p.generator.emb_dim, p.generator.hidden_dim, p.generator.lr, p.generator.grad_clip) == (
+        32,
+        32,
+        0.01,
+        5.0,
+    )
     assert p.discriminator.filter_sizes == (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 15, 20)
     assert p.discriminator.total_filters == 1720
-    assert (p.discriminator.emb_dim, p.discriminator.dropout, p.discriminator.lr, p.discriminator.l2_reg) == (64, 0.25, 1e-4, 0.2)
+    assert (
+        p.discriminator.emb_dim,
+        p.discriminator.dropout,
+        p.discriminator.lr,
+        p.discriminator.l2_reg,
+    ) == (64, 0.25, 1e-4, 0.2)
     s = p.schedule
-    assert (s.mle_epochs, s.d_pretrain_rounds, s.k_epochs, s.adversarial_iterations) == (120, 50, 3, 200)
+    assert (s.mle_epochs, s.d_pretrain_rounds, s.k_epochs, s.adversarial_iterations) == (
+        120,
+        50,
+        3,
+        200,
+    )
     assert (s.g_steps, s.rollout_num, s.d_steps, s.eval_interval) == (1, 16, 5, 5)
     assert (s.eval_samples, s.test_samples) == (10_000, 100_000)
 
@@ -28,7 +48,11 @@ def test_paper_preset_is_design_section_2():
         ("discriminator", {"dropout": 1.0}, "dropout must be in"),
         ("discriminator", {"num_filters": (1, 2)}, "equal length"),
         ("task", {"seq_len": 0}, "seq_len T must be >= 1"),
-        ("task", {"seq_len": 10}, "filter sizes [15, 20] are longer than the sequence length T = 10"),
+        (
+            "task",
+            {"seq_len": 10},
+            "filter sizes [15, 20] are longer than the sequence length T = 10",
+        ),
     ],
 )
 def test_invalid_values_raise_one_clear_error(section, changes, message):

@@ -37,7 +37,11 @@ def brute_force_q(policy, disc, y):
                     h, c = policy.step(tok, h, c)
                     p = torch.softmax(policy.logits(h)[0].double(), 0)
                     cdf = p.cumsum(0)
-                    tok = torch.searchsorted(cdf, u[t - 1, s, b].double() * cdf[-1], right=True).clamp_max(V - 1).view(1)
+                    tok = (
+                        torch.searchsorted(cdf, u[t - 1, s, b].double() * cdf[-1], right=True)
+                        .clamp_max(V - 1)
+                        .view(1)
+                    )
                     seq[s] = tok
                 q[b, t - 1] += torch.sigmoid(disc(seq.view(1, -1))).item() / N
     q[:, -1] = torch.sigmoid(disc(y)).double()
@@ -75,9 +79,24 @@ def test_prefix_window_reuse_matches_scoring_whole_sequences(models):
     seqs = rollout.complete_prefixes(policy, y, h, c, u)
     for t in range(1, T):  # every row keeps its prefix
         assert torch.equal(seqs[(t - 1) * B : t * B, :t], y[:, :t])
-    fast = rollout.score_completions(disc, seqs, rollout.PrefixWindows(disc, y), B, T)
+    windows = rollout.ConvWindows(disc)
+    fast = rollout.score_completions(windows, seqs, rollout.PrefixWindows(windows, y), B, T)
     slow = torch.sigmoid(disc(seqs)).view(T - 1, B).t()
     torch.testing.assert_close(fast, slow, atol=1e-6, rtol=0)
+
+
+def test_table_lookup_windows_equal_the_convolution(models, monkeypatch):
+    policy, disc, y = models
+    windows = rollout.ConvWindows(disc)
+    assert windows.tables is not None
+    for i, conv in enumerate(disc.convs):
+        torch.testing.assert_close(
+            windows.all_windows(i, y), conv(disc.embed(y)).transpose(1, 2), atol=1e-6, rtol=0
+        )
+    with_tables = estimate_q(policy, disc, y, N, KEY)
+    monkeypatch.setattr(rollout, "TABLE_BUDGET", 0)  # a vocabulary too large for tables
+    assert rollout.ConvWindows(disc).tables is None
+    torch.testing.assert_close(estimate_q(policy, disc, y, N, KEY), with_tables, atol=1e-6, rtol=0)
 
 
 def test_chunked_batches_give_the_same_q(models, monkeypatch):

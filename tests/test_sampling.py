@@ -19,7 +19,9 @@ def reference_inverse_cdf(logits: torch.Tensor, u: torch.Tensor) -> torch.Tensor
     """Plain one-level inverse CDF in float64."""
     p = torch.softmax(logits.double(), dim=1)
     cdf = p.cumsum(1).numpy()
-    return torch.tensor([np.searchsorted(c, ui * c[-1], side="right") for c, ui in zip(cdf, u.double().numpy())])
+    return torch.tensor(
+        [np.searchsorted(c, ui * c[-1], side="right") for c, ui in zip(cdf, u.double().numpy())]
+    )
 
 
 def test_sampler_matches_softmax_chi_square():

@@ -21,7 +21,9 @@ def test_discriminator_loss_adds_half_l2_of_output_layer():
     logits = torch.tensor([0.0, 0.0])
     labels = torch.tensor([1.0, 0.0])
     # BCE of p = 0.5 is ln 2 for both labels; 0.2 * l2 term 3.0 = 0.6
-    assert losses.discriminator_loss(logits, labels, torch.tensor(3.0), 0.2).item() == pytest.approx(math.log(2) + 0.6)
+    assert losses.discriminator_loss(
+        logits, labels, torch.tensor(3.0), 0.2
+    ).item() == pytest.approx(math.log(2) + 0.6)
     disc = Discriminator(5, 3, (1,), (2,))
     with torch.no_grad():
         disc.out.weight.fill_(1.0)
