@@ -15,25 +15,26 @@ from .config import RunConfig
 from .data import batches
 from .models import Discriminator, Generator, Policy
 from .sampling import derive_seed, keyed_generator, sample_sequences
+from .tasks.synthetic import SyntheticTask
 
 
 class Learner:
-    def __init__(self, cfg: RunConfig, real: torch.Tensor, device: torch.device):
-        self.cfg, self.device = cfg, device
-        g, d, task = cfg.generator, cfg.discriminator, cfg.task
+    def __init__(self, cfg: RunConfig, task: SyntheticTask, device: torch.device):
+        self.cfg, self.device, self.task = cfg, device, task
+        g, d, tc = cfg.generator, cfg.discriminator, cfg.task
         torch.manual_seed(derive_seed(cfg.seed, "init"))
         self.generator = Generator(
-            task.vocab_size, g.emb_dim, g.hidden_dim, task.seq_len, task.start_token, g.init_std
+            tc.vocab_size, g.emb_dim, g.hidden_dim, tc.seq_len, tc.start_token, g.init_std
         ).to(device)
         self.discriminator = Discriminator(
-            task.vocab_size, d.emb_dim, d.filter_sizes, d.num_filters, d.dropout
+            tc.vocab_size, d.emb_dim, d.filter_sizes, d.num_filters, d.dropout
         ).to(device)
         self.discriminator.eval()  # scoring mode except inside train_discriminator
         self.rollout: Generator | None = None  # beta, created when the adversarial phase starts
         self.g_opt = torch.optim.Adam(self.generator.parameters(), lr=g.lr)
         self.d_opt = torch.optim.Adam(self.discriminator.parameters(), lr=d.lr)
         self.g_adv_opt: torch.optim.Optimizer | None = None
-        self.real = real.to(device)
+        self.real = task.real.to(device)
 
     # --- policies handed to samplers and roll-out workers -------------------------------------
     def generator_policy(self) -> Policy:
@@ -45,6 +46,14 @@ class Learner:
 
     def sample(self, num: int, key: tuple) -> torch.Tensor:
         return sample_sequences(self.generator.policy(), num, key)
+
+    def evaluate(self, num: int, key: tuple) -> dict[str, float]:
+        """The task's metrics of `num` fresh samples from G (NLL-oracle for the synthetic task)."""
+        return self.task.evaluate(self.generator, num, key)
+
+    def final_evaluation(self, num: int, key: tuple) -> tuple[dict[str, float], torch.Tensor]:
+        samples = self.sample(num, key)
+        return {"final/nll_oracle": self.task.nll_oracle(samples)}, samples.cpu()
 
     # --- Algorithm 1, line 2: MLE pre-training ------------------------------------------------
     def mle_epoch(self, epoch: int) -> dict[str, float]:
@@ -85,6 +94,9 @@ class Learner:
         return {"d/loss": total / count, "d/acc": correct / count}
 
     # --- Algorithm 1, lines 5-10: the adversarial phase ---------------------------------------
+    def adversarial_started(self) -> bool:
+        return self.rollout is not None
+
     def start_adversarial(self) -> None:
         """beta <- theta, and a fresh Adam for the policy gradient (official: a second optimizer)."""
         self.rollout = copy.deepcopy(self.generator).requires_grad_(False)

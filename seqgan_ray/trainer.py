@@ -22,7 +22,7 @@ from .config import RunConfig
 from .learner import Learner
 from .rollout import estimate_q
 from .rundir import MetricsLog, RunDir
-from .sampling import sample_negatives, sample_sequences
+from .sampling import sample_negatives
 from .tasks.synthetic import SyntheticTask
 
 PHASES = ("mle", "d_pretrain", "adversarial", "done")
@@ -82,8 +82,7 @@ def train(
     runtime = runtime or LocalRuntime()
     s, seed = cfg.schedule, cfg.seed
 
-    task = SyntheticTask(cfg, device)
-    learner = Learner(cfg, task.real, device)
+    learner = Learner(cfg, SyntheticTask(cfg, device), device)
     progress = Progress()
     if saved is not None:
         learner.load_state_dict(saved["learner"])
@@ -108,7 +107,7 @@ def train(
     def evaluate(phase: str, step: int, last: int) -> dict[str, float]:
         if step % s.eval_interval and step != last:
             return {}
-        return task.evaluate(learner.generator, s.eval_samples, (seed, "eval", phase, step))
+        return learner.evaluate(s.eval_samples, (seed, "eval", phase, step))
 
     # 1. Pre-train G by MLE on S; beta is copied from theta when the adversarial phase starts.
     for epoch in range(progress.start("mle"), s.mle_epochs):
@@ -130,7 +129,7 @@ def train(
 
     # 3. Adversarial training.
     first = progress.start("adversarial")
-    if first < s.adversarial_iterations and learner.rollout is None:
+    if first < s.adversarial_iterations and not learner.adversarial_started():
         learner.start_adversarial()
     for it in range(first, s.adversarial_iterations):
         t0 = time.perf_counter()
@@ -161,10 +160,9 @@ def train(
             save("adversarial", it + 1)
 
     # Final evaluation on a large sample (paper Table 1 uses 100,000) and the samples file.
-    samples = sample_sequences(learner.generator.policy(), s.test_samples, (seed, "final"))
-    final = {"final/nll_oracle": task.nll_oracle(samples)}
+    final, samples = learner.final_evaluation(s.test_samples, (seed, "final"))
     log.log("final", 0, **final)
-    run.write_samples(samples[:10_000].cpu())
+    run.write_samples(samples[:10_000])
     log.close()
     bar.close()
     return {"out": str(run.path), **_phase_summary(run), **final}

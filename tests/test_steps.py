@@ -6,8 +6,8 @@ import torch
 from seqgan_ray import config as C
 from seqgan_ray import losses
 from seqgan_ray.learner import Learner
-from seqgan_ray.models import Discriminator, Generator
-from seqgan_ray.sampling import sample_sequences
+from seqgan_ray.models import Discriminator
+from seqgan_ray.tasks.synthetic import SyntheticTask
 
 
 def test_policy_gradient_loss_is_a_sum_over_batch_and_time():
@@ -33,8 +33,8 @@ def test_discriminator_loss_adds_half_l2_of_output_layer():
 
 def tiny_learner(d_lr: float = 1e-4, **schedule) -> Learner:
     cfg = C.override(C.override(C.TINY, "schedule", **schedule), "discriminator", lr=d_lr)
-    real = sample_sequences(Generator(50, 4, 4, 8, init_std=1.0).policy(), 128, (0, "real"))
-    return Learner(cfg, real, torch.device("cpu"))
+    cfg = C.override(cfg, "task", num_train=128)
+    return Learner(cfg, SyntheticTask(cfg, torch.device("cpu")), torch.device("cpu"))
 
 
 def test_policy_gradient_step_raises_probability_of_rewarded_sequence():
