@@ -39,17 +39,20 @@ def time_rollout(
     gen, disc = gen.to(device), disc.to(device)
     policy = gen.policy()
     y = sample_sequences(policy, batch, (0, "bench_batch"))
-    times = []
+    times, q = [], None
     for r in range(repeats + 1):  # the first run warms up allocators and kernels
         if device == "cuda":
             torch.cuda.synchronize()
         t0 = time.perf_counter()
-        estimate_q(policy, disc, y, rollouts, (0, "bench", r), score_dtype)
+        q = estimate_q(policy, disc, y, rollouts, (0, "bench", r), score_dtype)
         if device == "cuda":
             torch.cuda.synchronize()
         times.append(time.perf_counter() - t0)
     times = times[1:]
+    # What lower precision costs: the same roll-outs (same key) scored in fp32.
+    q_ref = estimate_q(policy, disc, y, rollouts, (0, "bench", repeats), "float32")
     return {
+        "q_max_abs_diff_vs_fp32": float((q - q_ref).abs().max()),
         "seconds_per_q": statistics.median(times),
         "min": min(times),
         "max": max(times),

@@ -147,7 +147,8 @@ def bench_rollout(
     else:
         typer.echo(
             f"Q(s,a) for B={batch} T={seq_len} V={vocab} N={rollouts} ({score_dtype}, {result['threads']} threads): "
-            f"median {result['seconds_per_q']:.3f} s (min {result['min']:.3f}, max {result['max']:.3f}, {repeats} runs)"
+            f"median {result['seconds_per_q']:.3f} s (min {result['min']:.3f}, max {result['max']:.3f}, {repeats} runs); "
+            f"max |Q - Q_fp32| = {result['q_max_abs_diff_vs_fp32']:.1e}"
         )
 
 

@@ -179,10 +179,23 @@ class Discriminator(nn.Module):
         """
         return torch.cat([conv(x).amax(dim=2) for conv in self.convs], dim=1)
 
-    def head(self, pooled: torch.Tensor) -> torch.Tensor:
-        """(B, F) pooled pre-activations -> (B,) logits of P(real)."""
+    def head(self, pooled: torch.Tensor, gate_dtype: torch.dtype | None = None) -> torch.Tensor:
+        """(B, F) pooled pre-activations -> (B,) logits of P(real).
+
+        `gate_dtype=torch.bfloat16` runs the gate's GEMM (half of D's scoring FLOPs in roll-outs)
+        in bfloat16: the gate enters through a sigmoid (slope <= 1/4) that mixes two fp32 paths,
+        so its rounding moves Q by < 1e-3 at paper sizes, while a bf16 transform path or output
+        layer does not stay under that (README, "Roll-out speed").
+        """
         z = F.relu(pooled)
-        gate = torch.sigmoid(self.highway_gate(z))  # official: gate bias offset 0
+        gate_layer = self.highway_gate
+        if gate_dtype is None or gate_dtype == z.dtype:
+            gate_logits = gate_layer(z)  # official: gate bias offset 0
+        else:
+            gate_logits = F.linear(
+                z.to(gate_dtype), gate_layer.weight.to(gate_dtype), gate_layer.bias.to(gate_dtype)
+            ).to(z.dtype)
+        gate = torch.sigmoid(gate_logits)
         z = gate * F.relu(self.highway_h(z)) + (1.0 - gate) * z
         return self.out(self.dropout(z)).squeeze(1)
 
