@@ -9,6 +9,7 @@ from pathlib import Path
 
 import typer
 
+from .allocator import keep_freed_memory
 from .errors import UserError
 
 app = typer.Typer(
@@ -154,6 +155,7 @@ def bench_rollout(
 
 def main() -> None:
     """Console entry point: bad input is one message on stderr and exit code 2, never a traceback."""
+    keep_freed_memory()
     try:
         app(standalone_mode=False)
     except UserError as exc:
