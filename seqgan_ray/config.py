@@ -173,12 +173,60 @@ class ScheduleConfig:
         _raise("schedule", p)
 
 
+# What trains G after the shared MLE pre-training: SeqGAN and the paper's baselines (§4, Table 1)
+# plus a control the paper lacks (a constant reward: policy gradient without D).
+METHODS = ("seqgan", "mle", "ss", "pg_bleu", "constant", "random")
+USES_ROLLOUTS = ("seqgan", "pg_bleu")
+
+
+@dataclass(frozen=True)
+class MethodConfig:
+    """The training method; every method shares the task, generator and MLE pre-training."""
+
+    name: str = "seqgan"
+    bleu_n: int = 3  # PG-BLEU: the paper-era code's BLEU-3 weights
+    bleu_references: float = 0.4  # PG-BLEU: references = this fraction of S, drawn at random
+    bleu_smoothing: str = "method1"  # nltk SmoothingFunction().method1 (a zero 3-gram count != 0)
+    ss_decay: float = 0.002  # scheduled sampling: omega falls from 1 by this per epoch (paper)
+    constant_reward: float = 1.0  # the constant-reward control's Q for every token
+
+    def __post_init__(self) -> None:
+        p: list[str] = []
+        _check(
+            p,
+            self.name in METHODS,
+            f"method must be one of {', '.join(METHODS)} (got {self.name!r})",
+        )
+        _check(p, 1 <= self.bleu_n <= 5, f"bleu_n must be in 1..5 (got {self.bleu_n})")
+        _check(
+            p,
+            0 < self.bleu_references <= 1,
+            f"bleu_references must be in (0, 1] (got {self.bleu_references})",
+        )
+        _check(
+            p,
+            self.bleu_smoothing in ("none", "method1"),
+            f"bleu_smoothing must be none or method1 (got {self.bleu_smoothing!r})",
+        )
+        _check(p, 0 <= self.ss_decay <= 1, f"ss_decay must be in [0, 1] (got {self.ss_decay})")
+        _raise("method config", p)
+
+    @property
+    def uses_discriminator(self) -> bool:
+        return self.name == "seqgan"
+
+    @property
+    def uses_rollouts(self) -> bool:
+        return self.name in USES_ROLLOUTS
+
+
 @dataclass(frozen=True)
 class RunConfig:
     task: SyntheticTaskConfig = field(default_factory=SyntheticTaskConfig)
     generator: GeneratorConfig = field(default_factory=GeneratorConfig)
     discriminator: DiscriminatorConfig = field(default_factory=DiscriminatorConfig)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
+    method: MethodConfig = field(default_factory=MethodConfig)
     seed: int = 88  # official: SEED = 88
     device: str = "auto"  # auto = cuda when available, else cpu
 
@@ -252,6 +300,7 @@ _SECTIONS = {
     "generator": GeneratorConfig,
     "discriminator": DiscriminatorConfig,
     "schedule": ScheduleConfig,
+    "method": MethodConfig,
 }
 
 
@@ -276,11 +325,11 @@ PAPER = RunConfig()
 DEMO = RunConfig(
     discriminator=DiscriminatorConfig(num_filters=tuple(c // 4 for c in PAPER_NUM_FILTERS)),
     schedule=ScheduleConfig(
-        mle_epochs=40,
+        mle_epochs=20,  # the official log's NLL-oracle is flat from epoch ~15 on
         d_pretrain_rounds=5,
-        adversarial_iterations=30,
+        adversarial_iterations=25,
         d_steps=1,
-        k_epochs=2,
+        k_epochs=1,
         num_negatives=5_000,
         eval_interval=5,
         eval_samples=2_000,

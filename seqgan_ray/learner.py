@@ -11,9 +11,11 @@ import copy
 import torch
 
 from . import losses
+from .baselines import bleu_references, bleu_scorer, scheduled_sampling_log_probs
 from .config import RunConfig
 from .data import batches
 from .models import Discriminator, Generator, Policy
+from .rollout import BleuReward, DiscriminatorReward
 from .sampling import derive_seed, keyed_generator, sample_sequences
 from .tasks.synthetic import SyntheticTask
 
@@ -35,6 +37,7 @@ class Learner:
         self.d_opt = torch.optim.Adam(self.discriminator.parameters(), lr=d.lr)
         self.g_adv_opt: torch.optim.Optimizer | None = None
         self.real = task.real.to(device)
+        self._bleu_reward: BleuReward | None = None
 
     # --- policies handed to samplers and roll-out workers -------------------------------------
     def generator_policy(self) -> Policy:
@@ -44,6 +47,16 @@ class Learner:
         assert self.rollout is not None, "the roll-out policy exists from the adversarial phase on"
         return self.rollout.policy()
 
+    def reward(self) -> DiscriminatorReward | BleuReward:
+        """What scores a finished roll-out: D (SeqGAN) or BLEU against real data (PG-BLEU)."""
+        m = self.cfg.method
+        if m.name != "pg_bleu":
+            return DiscriminatorReward(self.discriminator, self.cfg.schedule.score_dtype)
+        if self._bleu_reward is None:  # the reference tables are built once per run
+            refs = bleu_references(self.real, m.bleu_references, (self.cfg.seed, "bleu_references"))
+            self._bleu_reward = BleuReward(bleu_scorer(refs, m.bleu_n, m.bleu_smoothing))
+        return self._bleu_reward
+
     def sample(self, num: int, key: tuple) -> torch.Tensor:
         return sample_sequences(self.generator.policy(), num, key)
 
@@ -51,19 +64,31 @@ class Learner:
         """The task's metrics of `num` fresh samples from G (NLL-oracle for the synthetic task)."""
         return self.task.evaluate(self.generator, num, key)
 
-    def final_evaluation(self, num: int, key: tuple) -> tuple[dict[str, float], torch.Tensor]:
+    def final_evaluation(
+        self, num: int, key: tuple
+    ) -> tuple[dict[str, float], torch.Tensor, torch.Tensor]:
+        """Metrics of `num` samples, the samples, and per-sequence NLL-oracle (for t-tests)."""
         samples = self.sample(num, key)
-        return {"final/nll_oracle": self.task.nll_oracle(samples)}, samples.cpu()
+        per_sequence = self.task.sequence_nll_oracle(samples)
+        return {"final/nll_oracle": float(per_sequence.mean())}, samples.cpu(), per_sequence
 
     # --- Algorithm 1, line 2: MLE pre-training ------------------------------------------------
-    def mle_epoch(self, epoch: int) -> dict[str, float]:
+    def mle_epoch(self, epoch: int, omega: float = 1.0) -> dict[str, float]:
+        """One epoch of MLE over S; omega < 1 is scheduled sampling (the SS baseline)."""
         s = self.cfg.schedule
         total, count = 0.0, 0
-        for y in batches(self.real, s.batch_size, keyed_generator(self.cfg.seed, "mle", epoch)):
-            loss = losses.mle_loss(self.generator.log_probs(y))
+        order = keyed_generator(self.cfg.seed, "mle", epoch)
+        for i, y in enumerate(batches(self.real, s.batch_size, order)):
+            if omega < 1.0:
+                log_probs, _ = scheduled_sampling_log_probs(
+                    self.generator, y, omega, (self.cfg.seed, "ss", epoch, i)
+                )
+            else:
+                log_probs = self.generator.log_probs(y)
+            loss = losses.mle_loss(log_probs)
             self._update(self.generator, self.g_opt, loss, self.cfg.generator.grad_clip)
             total, count = total + loss.item() * len(y), count + len(y)
-        return {"pretrain/g_nll": total / count}
+        return {"g_nll": total / count}
 
     # --- Algorithm 1, lines 3-4 and 11-14: train D on S (label 1) and negatives (label 0) -----
     def train_discriminator(self, negatives: torch.Tensor, key: tuple) -> dict[str, float]:

@@ -167,7 +167,71 @@ def score_completions(
     return torch.sigmoid(logits).view(T - 1, B).t()  # (B, T-1)
 
 
+class DiscriminatorReward:
+    """SeqGAN's reward: D's P(real) of a completed sequence, with D's prefix windows reused."""
+
+    def __init__(self, disc: Discriminator, score_dtype: str = "float32"):
+        self.disc, self.score_dtype = disc, score_dtype
+        self._windows: ConvWindows | None = None
+
+    @property
+    def windows(self) -> ConvWindows:
+        if self._windows is None:  # built on first use: final() alone needs no tables
+            self._windows = ConvWindows(self.disc)
+        return self._windows
+
+    def context(self, y: torch.Tensor) -> PrefixWindows:
+        return PrefixWindows(self.windows, y)
+
+    def score(self, seqs: torch.Tensor, context: PrefixWindows, B: int, T: int) -> torch.Tensor:
+        return score_completions(self.windows, seqs, context, B, T, self.score_dtype)
+
+    def final(self, y: torch.Tensor) -> torch.Tensor:
+        return torch.sigmoid(self.disc(y).float())
+
+
+class BleuReward:
+    """PG-BLEU's reward (paper §4 baseline): BLEU of a completed sequence against reference data."""
+
+    def __init__(self, scorer):  # a bleu.BleuScorer over token-id sequences
+        self.scorer = scorer
+
+    def context(self, y: torch.Tensor) -> None:
+        return None
+
+    def score(self, seqs: torch.Tensor, context: None, B: int, T: int) -> torch.Tensor:
+        return self.final(seqs).view(T - 1, B).t()
+
+    def final(self, y: torch.Tensor) -> torch.Tensor:
+        scores = self.scorer.scores(y.cpu().numpy())
+        return torch.as_tensor(scores, dtype=torch.float32, device=y.device)
+
+
 @torch.no_grad()
+def rollout_rewards(policy: Policy, reward, y: torch.Tensor, indices: Sequence[int], key: tuple):
+    """Per-index rewards of completed prefixes: (len(indices), B, T-1).
+
+    `reward` scores completions (DiscriminatorReward for SeqGAN, BleuReward for PG-BLEU).
+    `key` identifies the g-step, e.g. (seed, "rollout", step); index n draws from (*key, n).
+    """
+    B, T = y.shape
+    out = y.new_empty(len(indices), B, T - 1, dtype=torch.float32)
+    if T == 1:
+        return out
+    h_pref, c_pref = prefix_states(policy, y)
+    chunk = max(1, ROWS_PER_CHUNK // (T - 1))
+    contexts = [reward.context(y[b : b + chunk]) for b in range(0, B, chunk)]
+    for j, n in enumerate(indices):
+        u = torch.rand(T - 1, T, B, generator=keyed_generator(*key, n)).to(y.device)
+        for ci, b in enumerate(range(0, B, chunk)):
+            cols = slice(b, b + chunk)
+            seqs = complete_prefixes(
+                policy, y[cols], h_pref[:, cols], c_pref[:, cols], u[:, :, cols]
+            )
+            out[j, cols] = reward.score(seqs, contexts[ci], seqs.shape[0] // (T - 1), T)
+    return out
+
+
 def rollout_scores(
     policy: Policy,
     disc: Discriminator,
@@ -176,36 +240,15 @@ def rollout_scores(
     key: tuple,
     score_dtype: str = "float32",
 ) -> torch.Tensor:
-    """Per-index D scores of completed prefixes: (len(indices), B, T-1).
-
-    `key` identifies the g-step, e.g. (seed, "rollout", step); index n draws from (*key, n).
-    D must be in eval mode (no dropout when scoring, as in the official code).
-    """
-    B, T = y.shape
-    out = y.new_empty(len(indices), B, T - 1, dtype=torch.float32)
-    if T == 1:
-        return out
-    h_pref, c_pref = prefix_states(policy, y)
-    chunk = max(1, ROWS_PER_CHUNK // (T - 1))
-    windows = ConvWindows(disc)
-    prefixes = [PrefixWindows(windows, y[b : b + chunk]) for b in range(0, B, chunk)]
-    for j, n in enumerate(indices):
-        u = torch.rand(T - 1, T, B, generator=keyed_generator(*key, n)).to(y.device)
-        for ci, b in enumerate(range(0, B, chunk)):
-            cols = slice(b, b + chunk)
-            seqs = complete_prefixes(
-                policy, y[cols], h_pref[:, cols], c_pref[:, cols], u[:, :, cols]
-            )
-            out[j, cols] = score_completions(
-                windows, seqs, prefixes[ci], seqs.shape[0] // (T - 1), T, score_dtype
-            )
-    return out
+    """SeqGAN's per-index D scores (len(indices), B, T-1); D must be in eval mode (no dropout
+    when scoring, as in the official code)."""
+    return rollout_rewards(policy, DiscriminatorReward(disc, score_dtype), y, indices, key)
 
 
 @torch.no_grad()
 def final_reward(disc: Discriminator, y: torch.Tensor) -> torch.Tensor:
     """Q at t = T: D(Y) once (B,), not N times."""
-    return torch.sigmoid(disc(y).float())
+    return DiscriminatorReward(disc).final(y)
 
 
 def combine_q(scores: torch.Tensor, d_y: torch.Tensor) -> torch.Tensor:
@@ -228,5 +271,11 @@ def estimate_q(
     score_dtype: str = "float32",
 ) -> torch.Tensor:
     """In-process Q(s, a) for Y (B, T) with N = rollout_num roll-outs -> (B, T)."""
-    scores = rollout_scores(policy, disc, y, range(rollout_num), key, score_dtype)
-    return combine_q(scores, final_reward(disc, y))
+    return estimate_q_with(policy, DiscriminatorReward(disc, score_dtype), y, rollout_num, key)
+
+
+@torch.no_grad()
+def estimate_q_with(policy: Policy, reward, y: torch.Tensor, rollout_num: int, key: tuple):
+    """Q(s, a) (B, T) for any reward (D for SeqGAN, BLEU for PG-BLEU)."""
+    scores = rollout_rewards(policy, reward, y, range(rollout_num), key)
+    return combine_q(scores, reward.final(y))

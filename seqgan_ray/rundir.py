@@ -18,6 +18,7 @@ class RunDir:
         self.metrics = self.path / "metrics.jsonl"
         self.checkpoint = self.path / "checkpoint.pt"
         self.samples = self.path / "samples.txt"
+        self.final_nll = self.path / "final_nll_oracle.npy"
 
     def create(self) -> None:
         """Start a fresh run; refuse to touch a directory that already holds one."""
@@ -43,6 +44,23 @@ class RunDir:
         tmp = self.samples.with_suffix(".tmp")
         tmp.write_text("".join(" ".join(map(str, row)) + "\n" for row in samples.tolist()))
         tmp.replace(self.samples)
+
+    def write_final_nll(self, per_sequence: torch.Tensor) -> None:
+        """Per-sequence final NLL-oracle (float64), the input of the experiment's t-tests."""
+        import numpy as np
+
+        tmp = self.path / ".final_nll_oracle.tmp.npy"
+        np.save(tmp, per_sequence.numpy())
+        tmp.replace(self.final_nll)
+
+    def read_final_nll(self):
+        import numpy as np
+
+        if not self.final_nll.exists():
+            raise UserError(
+                f"{self.path} has no final evaluation ({self.final_nll.name}); did the run finish?"
+            )
+        return np.load(self.final_nll)
 
 
 class MetricsLog:

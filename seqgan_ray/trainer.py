@@ -18,9 +18,10 @@ from pathlib import Path
 import torch
 
 from . import checkpoint
+from .baselines import constant_q, ss_omega
 from .config import RunConfig
 from .learner import Learner
-from .rollout import estimate_q
+from .rollout import estimate_q_with
 from .rundir import MetricsLog, RunDir
 from .sampling import sample_negatives
 from .tasks.synthetic import SyntheticTask
@@ -33,9 +34,8 @@ class LocalRuntime:
     """Roll-outs and negatives in this process (the `--rollout-workers 0` path)."""
 
     def q_values(self, learner: Learner, y: torch.Tensor, key: tuple) -> torch.Tensor:
-        s = learner.cfg.schedule
-        return estimate_q(
-            learner.rollout_policy(), learner.discriminator, y, s.rollout_num, key, s.score_dtype
+        return estimate_q_with(
+            learner.rollout_policy(), learner.reward(), y, learner.cfg.schedule.rollout_num, key
         )
 
     def negatives(self, learner: Learner, num: int, key: tuple) -> torch.Tensor:
@@ -54,6 +54,17 @@ class Progress:
         if PHASES.index(self.phase) > PHASES.index(phase):
             return 1 << 62  # already done
         return self.step if self.phase == phase else 0
+
+
+def phase_lengths(cfg: RunConfig) -> tuple[int, int, int]:
+    """MLE epochs, D pre-training rounds and adversarial iterations this run's method uses."""
+    s, method = cfg.schedule, cfg.method
+    trains = method.name != "random"  # the paper's random-token baseline is G as initialised
+    return (
+        s.mle_epochs if trains else 0,
+        s.d_pretrain_rounds if method.uses_discriminator else 0,
+        s.adversarial_iterations if trains else 0,
+    )
 
 
 def resolve_device(name: str) -> torch.device:
@@ -109,60 +120,78 @@ def train(
             return {}
         return learner.evaluate(s.eval_samples, (seed, "eval", phase, step))
 
+    method = cfg.method
+    mle_epochs, d_pretrain_rounds, iterations = phase_lengths(cfg)
+
     # 1. Pre-train G by MLE on S; beta is copied from theta when the adversarial phase starts.
-    for epoch in range(progress.start("mle"), s.mle_epochs):
+    for epoch in range(progress.start("mle"), mle_epochs):
         t0 = time.perf_counter()
-        stats = learner.mle_epoch(epoch)
-        stats |= evaluate("mle", epoch, s.mle_epochs - 1)
+        stats = {"pretrain/g_nll": learner.mle_epoch(epoch)["g_nll"]}
+        stats |= evaluate("mle", epoch, mle_epochs - 1)
         log.log("mle", epoch, epoch=epoch, **stats, **{"perf/step_s": time.perf_counter() - t0})
         bar.advance("MLE", log.latest)
-        save(*(("mle", epoch + 1) if epoch + 1 < s.mle_epochs else ("d_pretrain", 0)))
+        save(*(("mle", epoch + 1) if epoch + 1 < mle_epochs else ("d_pretrain", 0)))
 
     # 2. Pre-train D: each round |S| fresh negatives from G, k epochs on S + negatives.
-    for rnd in range(progress.start("d_pretrain"), s.d_pretrain_rounds):
+    for rnd in range(progress.start("d_pretrain"), d_pretrain_rounds):
         t0 = time.perf_counter()
         negatives = runtime.negatives(learner, cfg.num_negatives, (seed, "d_pretrain", rnd))
         stats = learner.train_discriminator(negatives, (seed, "d_pretrain_train", rnd))
         log.log("d_pretrain", rnd, **stats, **{"perf/step_s": time.perf_counter() - t0})
         bar.advance("D pre-train", log.latest)
-        save(*(("d_pretrain", rnd + 1) if rnd + 1 < s.d_pretrain_rounds else ("adversarial", 0)))
+        save(*(("d_pretrain", rnd + 1) if rnd + 1 < d_pretrain_rounds else ("adversarial", 0)))
 
-    # 3. Adversarial training.
+    # 3. Adversarial training. A baseline replaces it, iteration for iteration (the same budget):
+    #    MLE and scheduled sampling train more epochs; PG-BLEU and the constant-reward control
+    #    keep the policy gradient with another reward and no D.
+    policy_gradient = method.name not in ("mle", "ss")
     first = progress.start("adversarial")
-    if first < s.adversarial_iterations and not learner.adversarial_started():
+    if first < iterations and policy_gradient and not learner.adversarial_started():
         learner.start_adversarial()
-    for it in range(first, s.adversarial_iterations):
+    for it in range(first, iterations):
         t0 = time.perf_counter()
         stats: dict[str, float] = {}
         rollout_s = 0.0
-        for g in range(s.g_steps):
+        if not policy_gradient:
+            omega = ss_omega(it, method.ss_decay) if method.name == "ss" else 1.0
+            stats["baseline/g_nll"] = learner.mle_epoch(mle_epochs + it, omega)["g_nll"]
+            stats["baseline/omega"] = omega
+        for g in range(s.g_steps if policy_gradient else 0):
             y = learner.sample(s.batch_size, (seed, "g_batch", it, g))
             t1 = time.perf_counter()
-            q = runtime.q_values(learner, y, (seed, "rollout", it, g))
+            if method.uses_rollouts:
+                q = runtime.q_values(learner, y, (seed, "rollout", it, g))
+            else:
+                q = constant_q(y, method.constant_reward)
             rollout_s += time.perf_counter() - t1
             stats |= learner.g_step(y, q)
-        learner.sync_rollout()
-        for d in range(s.d_steps):
+        if method.uses_rollouts:
+            learner.sync_rollout()
+        for d in range(s.d_steps if method.uses_discriminator else 0):
             negatives = runtime.negatives(learner, cfg.num_negatives, (seed, "negatives", it, d))
             stats |= learner.train_discriminator(negatives, (seed, "d_train", it, d))
-        stats |= evaluate("adversarial", it, s.adversarial_iterations - 1)
+        stats |= evaluate("adversarial", it, iterations - 1)
         rollouts = s.g_steps * s.batch_size * s.rollout_num * (cfg.task.seq_len - 1)
         perf = {
             "perf/step_s": time.perf_counter() - t0,
             "perf/rollout_s": rollout_s,
             "perf/rollouts_per_s": rollouts / max(rollout_s, 1e-9),
         }
-        log.log("adversarial", it, epoch=s.mle_epochs + it, **stats, **perf)
+        log.log("adversarial", it, epoch=mle_epochs + it, **stats, **perf)
         bar.advance("adversarial", log.latest)
-        if it + 1 == s.adversarial_iterations:
+        if it + 1 == iterations:
             save("done", 0)
         elif (it + 1) % s.checkpoint_every == 0:
             save("adversarial", it + 1)
 
+    if iterations == 0 and progress.phase != "done":
+        save("done", 0)
+
     # Final evaluation on a large sample (paper Table 1 uses 100,000) and the samples file.
-    final, samples = learner.final_evaluation(s.test_samples, (seed, "final"))
+    final, samples, per_sequence = learner.final_evaluation(s.test_samples, (seed, "final"))
     log.log("final", 0, **final)
     run.write_samples(samples[:10_000])
+    run.write_final_nll(per_sequence)
     log.close()
     bar.close()
     return {"out": str(run.path), **_phase_summary(run), **final}
@@ -191,12 +220,12 @@ class _ProgressBar:
         from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
         from rich.progress import Progress as RichProgress
 
-        s = cfg.schedule
-        total = s.mle_epochs + s.d_pretrain_rounds + s.adversarial_iterations
+        mle, d_pretrain, iterations = phase_lengths(cfg)
+        total = mle + d_pretrain + iterations
         done = {
             "mle": 0,
-            "d_pretrain": s.mle_epochs,
-            "adversarial": s.mle_epochs + s.d_pretrain_rounds,
+            "d_pretrain": mle,
+            "adversarial": mle + d_pretrain,
             "done": total,
         }
         self.bar = RichProgress(

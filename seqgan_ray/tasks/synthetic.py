@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 
 from ..config import RunConfig
-from ..metrics import nll
+from ..metrics import nll, sequence_nll
 from ..models import Generator, Oracle
 from ..sampling import sample_sequences
 
@@ -43,6 +43,10 @@ class SyntheticTask:
 
     def nll_oracle(self, samples: torch.Tensor) -> float:
         return nll(self.oracle, samples)
+
+    def sequence_nll_oracle(self, samples: torch.Tensor) -> torch.Tensor:
+        """Per-sequence NLL-oracle (N,) float64: what the Table-1 t-tests compare."""
+        return sequence_nll(self.oracle, samples)
 
     def evaluate(self, generator: Generator, num_samples: int, key: tuple) -> dict[str, float]:
         samples = sample_sequences(generator.policy(), num_samples, key)
