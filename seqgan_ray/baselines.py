@@ -27,18 +27,20 @@ def ss_omega(epoch: int, decay: float) -> float:
 
 def scheduled_sampling_log_probs(
     generator: Generator, y: torch.Tensor, omega: float, key: tuple
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """log G(y_t | inputs_<=t) (B, T) with scheduled-sampling inputs, and those inputs (B, T).
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """log G(y_t | inputs_<=t) (B, T) with scheduled-sampling inputs, those inputs (B, T) and
+    the mask (B, T) of inputs that are the model's own samples.
 
     The input at t = 0 is the start token; at t >= 1 it is y_{t-1} with probability omega, else
     a token sampled (no gradient) from G's own distribution at step t-1. omega = 1 is teacher
     forcing (and takes the fused path).
     """
-    if omega >= 1.0:
-        return generator.log_probs(y), generator.teacher_inputs(y)
     B, T = y.shape
+    if omega >= 1.0:
+        return generator.log_probs(y), generator.teacher_inputs(y), y.new_zeros(B, T, dtype=bool)
     gen = keyed_generator(*key)
     replace = torch.rand(B, T, generator=gen).to(y.device) >= omega  # coin per input position
+    replace[:, 0] = False  # the start token is always the first input
     u = torch.rand(B, T, generator=gen)  # one uniform per own-sample draw
     inputs = [y.new_full((B,), generator.start_token)]
     state, out = None, []
@@ -49,7 +51,7 @@ def scheduled_sampling_log_probs(
         if t + 1 < T:
             own = sample_from_logits(logits.detach(), u[:, t])
             inputs.append(torch.where(replace[:, t + 1], own, y[:, t]))
-    return torch.stack(out, dim=1), torch.stack(inputs, dim=1)
+    return torch.stack(out, dim=1), torch.stack(inputs, dim=1), replace
 
 
 def bleu_references(real: torch.Tensor, fraction: float, key: tuple) -> torch.Tensor:

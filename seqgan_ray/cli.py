@@ -17,8 +17,12 @@ app = typer.Typer(
 )
 train_app = typer.Typer(no_args_is_help=True, help="Train SeqGAN on a task.")
 bench_app = typer.Typer(no_args_is_help=True, help="Benchmarks of the hot paths.")
+experiment_app = typer.Typer(
+    no_args_is_help=True, help="The paper's studies, methods side by side."
+)
 app.add_typer(train_app, name="train")
 app.add_typer(bench_app, name="bench")
+app.add_typer(experiment_app, name="experiment")
 
 # Options of `train synthetic` that override ScheduleConfig fields of the same name
 # (tests/test_cli.py keeps this list and the dataclass in step).
@@ -53,6 +57,9 @@ def train_synthetic(
         None, help="run directory (default runs/synthetic-PRESET-TIME)"
     ),
     seed: int | None = typer.Option(None, help="run seed (paper: 88)"),
+    method: str | None = typer.Option(
+        None, help="seqgan (default), or a baseline: mle, ss, pg_bleu, constant, random"
+    ),
     resume: Path | None = typer.Option(
         None, help="continue the run in this directory from its last checkpoint"
     ),
@@ -89,7 +96,7 @@ def train_synthetic(
         given = [f"--{k.replace('_', '-')}" for k, v in schedule.items() if v is not None]
         given += [
             f"--{k}"
-            for k, v in {"oracle": oracle, "seed": seed, "device": device}.items()
+            for k, v in {"oracle": oracle, "seed": seed, "device": device, "method": method}.items()
             if v is not None
         ]
         if given or (out is not None and out != resume):
@@ -102,11 +109,45 @@ def train_synthetic(
         cfg = C.override(cfg, "schedule", **schedule)
         cfg = C.override(cfg, "task", oracle_path=str(oracle) if oracle else None)
         cfg = C.override(cfg, "run", seed=seed, device=device)
+        cfg = C.override(cfg, "method", name=method)
         run_dir = out or Path("runs") / f"synthetic-{preset}-{time.strftime('%Y%m%d-%H%M%S')}"
     t0 = time.perf_counter()
     summary = train(cfg, run_dir, resume=resume is not None, show_progress=progress)
     summary["wall_s"] = round(time.perf_counter() - t0, 1)
     _print_summary(summary)
+
+
+@experiment_app.command("synthetic")
+def experiment_synthetic(
+    preset: str = typer.Option("table1-cpu", help="a preset (table1-cpu, paper, demo, tiny, ...)"),
+    oracle: Path | None = typer.Option(
+        None, help="official target_params(_py3).pkl; default: a seeded random oracle"
+    ),
+    out: Path | None = typer.Option(None, help="experiment directory"),
+    methods: str | None = typer.Option(
+        None, help="comma-separated subset of seqgan,mle,ss,pg_bleu,constant,random (default all)"
+    ),
+    seed: int | None = typer.Option(None, help="run seed (paper: 88)"),
+    test_samples: int | None = typer.Option(
+        None, help="samples for each method's final NLL-oracle (paper: 100,000)"
+    ),
+    jobs: int | None = typer.Option(None, help="methods run at once (default: one per CPU)"),
+) -> None:
+    """Table 1 and Figure 2: SeqGAN vs Random, MLE, SS, PG-BLEU and a constant-reward control."""
+    from . import config as C
+    from .experiment import parse_methods, run_experiment
+
+    chosen = parse_methods(methods)
+    cfg = C.preset(preset)
+    cfg = C.override(cfg, "schedule", test_samples=test_samples)
+    cfg = C.override(cfg, "task", oracle_path=str(oracle.resolve()) if oracle else None)
+    cfg = C.override(cfg, "run", seed=seed)
+    if jobs is not None and jobs < 1:
+        raise UserError(f"--jobs must be >= 1 (got {jobs})")
+    out = out or Path("runs") / f"experiment-synthetic-{preset}"
+    results = run_experiment(cfg, out, chosen, jobs, echo=typer.echo)
+    typer.echo((out / "results.md").read_text())
+    typer.echo(f"wall time {results['wall_s'] / 60:.1f} min; results in {out}")
 
 
 def _print_summary(summary: dict) -> None:

@@ -339,6 +339,42 @@ DEMO = RunConfig(
     ),
 )
 
+# Paper Table 1 on 2 CPU cores in <= 90 minutes (all methods): the paper's oracle, data size,
+# generator, N and batch; D at a quarter of the filters (430 features) and one d-step of one
+# epoch per iteration, the largest D schedule that fits (DESIGN.md §6: the paper's is >= 100 s
+# per iteration here). README "Table 1 on a CPU" lists every difference from `paper`.
+TABLE1_CPU = RunConfig(
+    discriminator=DEMO.discriminator,
+    schedule=ScheduleConfig(
+        mle_epochs=50,
+        d_pretrain_rounds=10,
+        adversarial_iterations=100,
+        d_steps=1,
+        k_epochs=1,
+        eval_interval=5,
+        eval_samples=2_000,
+        test_samples=100_000,
+        checkpoint_every=10,
+        score_dtype="bfloat16",
+    ),
+)
+
+
+def _strategy(g_steps: int, d_steps: int, k_epochs: int) -> RunConfig:
+    """Paper Figure 3: the paper preset with another (g-steps, d-steps, k) training strategy."""
+    return override(PAPER, "schedule", g_steps=g_steps, d_steps=d_steps, k_epochs=k_epochs)
+
+
+# Figure 3's four strategies and the appendix's short pre-training (paper preset otherwise;
+# GPU-sized like `paper`). Run with `seqgan-ray experiment synthetic --preset NAME`.
+ABLATIONS = {
+    "fig3-g100-d1-k10": _strategy(100, 1, 10),
+    "fig3-g30-d1-k30": _strategy(30, 1, 30),
+    "fig3-g1-d1-k10": _strategy(1, 1, 10),
+    "fig3-g1-d5-k3": _strategy(1, 5, 3),
+    "pretrain20": override(PAPER, "schedule", mle_epochs=20),
+}
+
 # For tests and smoke runs: seconds, not minutes. Not a meaningful experiment.
 TINY = RunConfig(
     task=SyntheticTaskConfig(
@@ -364,7 +400,13 @@ TINY = RunConfig(
     device="cpu",
 )
 
-PRESETS: dict[str, RunConfig] = {"paper": PAPER, "demo": DEMO, "tiny": TINY}
+PRESETS: dict[str, RunConfig] = {
+    "paper": PAPER,
+    "demo": DEMO,
+    "tiny": TINY,
+    "table1-cpu": TABLE1_CPU,
+    **ABLATIONS,
+}
 
 
 def preset(name: str) -> RunConfig:

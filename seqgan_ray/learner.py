@@ -80,7 +80,7 @@ class Learner:
         order = keyed_generator(self.cfg.seed, "mle", epoch)
         for i, y in enumerate(batches(self.real, s.batch_size, order)):
             if omega < 1.0:
-                log_probs, _ = scheduled_sampling_log_probs(
+                log_probs, _, _ = scheduled_sampling_log_probs(
                     self.generator, y, omega, (self.cfg.seed, "ss", epoch, i)
                 )
             else:
@@ -170,6 +170,11 @@ class Learner:
             "d_opt": self.d_opt.state_dict(),
             "g_adv_opt": None if self.g_adv_opt is None else self.g_adv_opt.state_dict(),
         }
+
+    def load_pretrained_generator(self, state: dict) -> None:
+        """Take over G and its MLE optimizer from another run's state_dict (shared pre-training)."""
+        self.generator.load_state_dict(state["generator"])
+        self.g_opt.load_state_dict(state["g_opt"])
 
     def load_state_dict(self, state: dict) -> None:
         self.generator.load_state_dict(state["generator"])

@@ -11,6 +11,7 @@ number is keyed by (seed, phase, step, ...), so a resumed run replays exactly.
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,17 +79,32 @@ def resolve_device(name: str) -> torch.device:
 
 
 def train(
-    cfg: RunConfig, out: str | Path, resume: bool = False, runtime=None, show_progress: bool = True
+    cfg: RunConfig,
+    out: str | Path,
+    resume: bool = False,
+    runtime=None,
+    show_progress: bool = True,
+    init_from: str | Path | None = None,
 ) -> dict:
-    """Run (or resume) Algorithm 1, writing the run directory `out`. Returns a summary dict."""
+    """Run (or resume) Algorithm 1, writing the run directory `out`. Returns a summary dict.
+
+    `init_from` starts after the MLE pre-training of another run (same task, generator, seed and
+    MLE epochs): its generator, optimizer and MLE metrics are taken over, so methods compared in
+    an experiment share one pre-training.
+    """
     run = RunDir(out)
     saved = checkpoint.load(run.checkpoint) if resume else None
+    pretrained = None
     if saved is not None:
         cfg = RunConfig.from_dict(saved["config"])
         run.truncate_metrics(saved["metric_lines"])
     else:
+        if init_from is not None:
+            pretrained = _load_pretraining(cfg, RunDir(init_from))
         run.create()
         run.config.write_text(cfg.to_json() + "\n")
+        if pretrained is not None:
+            run.metrics.write_text("".join(line + "\n" for line in pretrained["metric_lines"]))
     device = resolve_device(cfg.device)
     runtime = runtime or LocalRuntime()
     s, seed = cfg.schedule, cfg.seed
@@ -99,6 +115,10 @@ def train(
         learner.load_state_dict(saved["learner"])
         torch.set_rng_state(saved["torch_rng"])
         progress = Progress(saved["phase"], saved["step"])
+    elif pretrained is not None:
+        learner.load_pretrained_generator(pretrained["learner"])
+        torch.set_rng_state(pretrained["torch_rng"])
+        progress = Progress("d_pretrain", 0)
     log = MetricsLog(run)
     bar = _ProgressBar(cfg, progress, show_progress)
 
@@ -195,6 +215,30 @@ def train(
     log.close()
     bar.close()
     return {"out": str(run.path), **_phase_summary(run), **final}
+
+
+def _load_pretraining(cfg: RunConfig, base: RunDir) -> dict:
+    """The state after MLE pre-training in run `base`, checked to fit `cfg`."""
+    from .errors import UserError
+
+    state = checkpoint.load(base.checkpoint)
+    other = RunConfig.from_dict(state["config"])
+    if PHASES.index(state["phase"]) < PHASES.index("d_pretrain"):
+        raise UserError(
+            f"{base.path} has not finished MLE pre-training (it is in {state['phase']})"
+        )
+    differ = [
+        name for name in ("task", "generator", "seed") if getattr(other, name) != getattr(cfg, name)
+    ]
+    if other.schedule.mle_epochs != cfg.schedule.mle_epochs:
+        differ.append("schedule.mle_epochs")
+    if differ:
+        raise UserError(
+            f"cannot start from {base.path}: its {', '.join(differ)} differ from this run's"
+        )
+    lines = [ln for ln in base.metrics.read_text().splitlines() if ln.strip()]
+    mle = [ln for ln in lines if json.loads(ln)["phase"] == "mle"]
+    return {**state, "metric_lines": mle}
 
 
 def _phase_summary(run: RunDir) -> dict[str, float]:
