@@ -41,6 +41,7 @@ SCHEDULE_OPTIONS = (
     "eval_samples",
     "test_samples",
     "checkpoint_every",
+    "temperature",
     "score_dtype",
 )
 
@@ -82,6 +83,9 @@ def train_synthetic(
     test_samples: int | None = typer.Option(None, help="samples for the final NLL-oracle"),
     checkpoint_every: int | None = typer.Option(
         None, help="adversarial iterations between checkpoints"
+    ),
+    temperature: float | None = typer.Option(
+        None, help="sampling temperature for evaluation and samples.txt (training samples at 1)"
     ),
     score_dtype: str | None = typer.Option(None, help="float32 or bfloat16 for D in roll-outs"),
     progress: bool = typer.Option(True, help="show a progress bar"),
@@ -132,12 +136,23 @@ def experiment_synthetic(
         None, help="samples for each method's final NLL-oracle (paper: 100,000)"
     ),
     jobs: int | None = typer.Option(None, help="methods run at once (default: one per CPU)"),
+    frontier: bool = typer.Option(
+        False, help="also sweep each final generator over temperature (frontier.json/.png)"
+    ),
+    temperatures: str | None = typer.Option(
+        None, help="comma-separated temperatures for --frontier (default 0.6..1.5)"
+    ),
+    frontier_samples: int = typer.Option(10_000, help="samples per method and temperature"),
 ) -> None:
     """Table 1 and Figure 2: SeqGAN vs Random, MLE, SS, PG-BLEU and a constant-reward control."""
     from . import config as C
     from .experiment import parse_methods, run_experiment
+    from .frontier import parse_temperatures, run_frontier
 
     chosen = parse_methods(methods)
+    taus = parse_temperatures(temperatures)
+    if frontier_samples < 2:
+        raise UserError(f"--frontier-samples must be >= 2 (got {frontier_samples})")
     cfg = C.preset(preset)
     cfg = C.override(cfg, "schedule", test_samples=test_samples)
     cfg = C.override(cfg, "task", oracle_path=str(oracle.resolve()) if oracle else None)
@@ -148,6 +163,13 @@ def experiment_synthetic(
     results = run_experiment(cfg, out, chosen, jobs, echo=typer.echo)
     typer.echo((out / "results.md").read_text())
     typer.echo(f"wall time {results['wall_s'] / 60:.1f} min; results in {out}")
+    if frontier:
+        t0 = time.perf_counter()
+        typer.echo(f"temperature sweep over {', '.join(map(str, taus))} ...")
+        run_frontier(out, chosen, taus, frontier_samples, echo=typer.echo)
+        typer.echo(
+            f"frontier in {out / 'frontier.json'} ({(time.perf_counter() - t0) / 60:.1f} min)"
+        )
 
 
 def _print_summary(summary: dict) -> None:

@@ -43,6 +43,7 @@ class SyntheticTaskConfig:
     oracle_emb_dim: int = 32  # official target_lstm: emb 32
     oracle_hidden_dim: int = 32  # official target_lstm: hidden 32
     oracle_path: str | None = None  # official target_params*.pkl; None = a seeded N(0,1) oracle
+    num_test: int = 10_000  # held-out oracle sequences for NLL-test (ours; the paper has none)
     start_token: int = 0  # official: token 0's embedding is the first input, fed as input only
     data_seed: int = 88  # seeds the random oracle and the draw of S; kept apart from the run seed
 
@@ -52,6 +53,7 @@ class SyntheticTaskConfig:
         _check(p, self.seq_len >= 1, f"seq_len T must be >= 1 (got {self.seq_len})")
         _check(p, self.data_seed >= 0, f"data_seed must be >= 0 (got {self.data_seed})")
         _check(p, self.num_train >= 1, f"num_train must be >= 1 (got {self.num_train})")
+        _check(p, self.num_test >= 1, f"num_test must be >= 1 (got {self.num_test})")
         _check(
             p, self.oracle_emb_dim >= 1 and self.oracle_hidden_dim >= 1, "oracle dims must be >= 1"
         )
@@ -138,6 +140,7 @@ class ScheduleConfig:
     eval_samples: int = 10_000  # official: generate_num = 10,000
     test_samples: int = 100_000  # paper Table 1: final NLL-oracle over 100,000 samples
     checkpoint_every: int = 10  # adversarial iterations between checkpoints (ours)
+    temperature: float = 1.0  # sampling temperature of evaluation and generation (training: 1)
     score_dtype: str = "float32"  # "bfloat16": D's highway gate GEMM in bf16, Q moves < 1e-3 (ours)
 
     def __post_init__(self) -> None:
@@ -149,6 +152,7 @@ class ScheduleConfig:
             value = getattr(self, name)
             _check(p, value >= 0, f"{name} must be >= 0 (got {value})")
         _check(p, self.k_epochs >= 1, f"k_epochs must be >= 1 (got {self.k_epochs})")
+        _check(p, self.temperature > 0, f"temperature must be > 0 (got {self.temperature})")
         _check(p, self.test_samples >= 2, f"test_samples must be >= 2 (got {self.test_samples})")
         _check(
             p,
@@ -378,7 +382,7 @@ ABLATIONS = {
 # For tests and smoke runs: seconds, not minutes. Not a meaningful experiment.
 TINY = RunConfig(
     task=SyntheticTaskConfig(
-        vocab_size=50, seq_len=8, num_train=256, oracle_emb_dim=8, oracle_hidden_dim=8
+        vocab_size=50, seq_len=8, num_train=256, num_test=256, oracle_emb_dim=8, oracle_hidden_dim=8
     ),
     generator=GeneratorConfig(emb_dim=8, hidden_dim=8),
     discriminator=DiscriminatorConfig(

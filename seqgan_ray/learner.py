@@ -61,16 +61,22 @@ class Learner:
         return sample_sequences(self.generator.policy(), num, key)
 
     def evaluate(self, num: int, key: tuple) -> dict[str, float]:
-        """The task's metrics of `num` fresh samples from G (NLL-oracle for the synthetic task)."""
-        return self.task.evaluate(self.generator, num, key)
+        """The task's metrics of `num` fresh samples from G at the evaluation temperature
+        (NLL-oracle and NLL-test for the synthetic task)."""
+        return self.task.evaluate(self.generator, num, key, self.cfg.schedule.temperature)
 
     def final_evaluation(
         self, num: int, key: tuple
     ) -> tuple[dict[str, float], torch.Tensor, torch.Tensor]:
         """Metrics of `num` samples, the samples, and per-sequence NLL-oracle (for t-tests)."""
-        samples = self.sample(num, key)
+        tau = self.cfg.schedule.temperature
+        samples = sample_sequences(self.generator.policy(), num, key, tau)
         per_sequence = self.task.sequence_nll_oracle(samples)
-        return {"final/nll_oracle": float(per_sequence.mean())}, samples.cpu(), per_sequence
+        stats = {
+            "final/nll_oracle": float(per_sequence.mean()),
+            "final/nll_test": self.task.nll_test(self.generator, tau),
+        }
+        return stats, samples.cpu(), per_sequence
 
     # --- Algorithm 1, line 2: MLE pre-training ------------------------------------------------
     def mle_epoch(self, epoch: int, omega: float = 1.0) -> dict[str, float]:

@@ -8,19 +8,24 @@ from .models import Generator
 
 
 @torch.no_grad()
-def sequence_nll(model: Generator, samples: torch.Tensor, batch_size: int = 256) -> torch.Tensor:
+def sequence_nll(
+    model: Generator, samples: torch.Tensor, batch_size: int = 256, temperature: float = 1.0
+) -> torch.Tensor:
     """Per-sequence mean per-token NLL of `samples` (N, T) under `model` -> (N,).
 
-    With the oracle as `model` this is NLL-oracle (paper §4); with the generator and held-out real
-    data it is NLL-test. Per-sequence values feed the t-tests of the experiment tables.
+    With the oracle as `model` this is NLL-oracle (paper §4); with the generator (at the
+    temperature it samples with) and held-out real data it is NLL-test. Per-sequence values feed
+    the t-tests of the experiment tables.
     """
     was_training = model.training
     model.eval()
-    parts = [-model.log_probs(b).mean(dim=1) for b in samples.split(batch_size)]
+    parts = [-model.log_probs(b, temperature).mean(dim=1) for b in samples.split(batch_size)]
     model.train(was_training)
     return torch.cat(parts).double().cpu()
 
 
-def nll(model: Generator, samples: torch.Tensor, batch_size: int = 256) -> float:
+def nll(
+    model: Generator, samples: torch.Tensor, batch_size: int = 256, temperature: float = 1.0
+) -> float:
     """Per-token mean NLL over all samples (equal lengths, so the mean of per-sequence means)."""
-    return float(sequence_nll(model, samples, batch_size).mean())
+    return float(sequence_nll(model, samples, batch_size, temperature).mean())

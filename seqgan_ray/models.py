@@ -85,9 +85,14 @@ class Generator(nn.Module):
         out, state = self.lstm(self.embedding(inputs), state)  # (B, L, H)
         return self.out(out), state
 
-    def log_probs(self, y: torch.Tensor) -> torch.Tensor:
-        """log G(y_t | y_<t) for every position: (B, T) -> (B, T), teacher-forced."""
+    def log_probs(self, y: torch.Tensor, temperature: float = 1.0) -> torch.Tensor:
+        """log G(y_t | y_<t) for every position: (B, T) -> (B, T), teacher-forced.
+
+        With `temperature` tau the model is softmax(logits / tau), the distribution sampled at tau.
+        """
         logits, _ = self(self.teacher_inputs(y))  # (B, T, V)
+        if temperature != 1.0:
+            logits = logits / temperature
         nll = F.cross_entropy(logits.flatten(0, 1), y.flatten(), reduction="none")  # (B*T,)
         return -nll.view_as(y)
 

@@ -76,3 +76,18 @@ def test_unknown_methods_are_refused():
     assert parse_methods("seqgan, mle") == ("seqgan", "mle")
     with pytest.raises(UserError, match="unknown method"):
         parse_methods("seqgan,gail")
+
+
+def test_frontier_writes_one_curve_per_method(experiment):
+    from seqgan_ray.frontier import run_frontier
+
+    result = run_frontier(experiment, ["mle", "seqgan", "constant"], (0.7, 1.0, 1.4), 200, print)
+    saved = json.loads((experiment / "frontier.json").read_text())
+    assert saved == json.loads(json.dumps(result))
+    assert set(saved["curves"]) == {"mle", "seqgan", "constant"}
+    for points in saved["curves"].values():
+        assert [p["temperature"] for p in points] == [0.7, 1.0, 1.4]
+        assert all({"nll_oracle", "nll_test"} <= set(p) for p in points)
+    assert set(saved["vs_temperature_tuned_mle"]) == {"seqgan", "constant"}
+    png = experiment / "frontier.png"
+    assert png.read_bytes()[:4] == b"\x89PNG" and png.stat().st_size > 10_000

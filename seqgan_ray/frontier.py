@@ -1,0 +1,154 @@
+"""Quality–diversity frontiers: each method's final generator swept over sampling temperature.
+
+NLL-oracle (quality) can be won by sharpening a generator: lower the temperature of an MLE model
+and NLL-oracle falls while NLL-test (its NLL of held-out real data, i.e. coverage) rises
+(Caccia et al., "Language GANs Falling Short", ICLR 2020). So a method is better than MLE only
+if its (NLL-test, NLL-oracle) point lies below MLE's *curve* over temperatures, not below MLE's
+single tau = 1 point. This module computes the curves and says where each method lies.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from . import checkpoint
+from .config import RunConfig
+from .errors import UserError
+from .models import Generator
+from .rundir import RunDir
+from .sampling import sample_sequences
+from .tasks.synthetic import SyntheticTask
+
+DEFAULT_TEMPERATURES = (0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5)
+
+
+def load_generator(run_dir: str | Path) -> tuple[RunConfig, Generator]:
+    """The generator in a run directory's last checkpoint (CPU, eval mode)."""
+    state = checkpoint.load(RunDir(run_dir).checkpoint)
+    cfg = RunConfig.from_dict(state["config"])
+    t, g = cfg.task, cfg.generator
+    gen = Generator(t.vocab_size, g.emb_dim, g.hidden_dim, t.seq_len, t.start_token, g.init_std)
+    gen.load_state_dict(state["learner"]["generator"])
+    return cfg, gen.eval().requires_grad_(False)
+
+
+def parse_temperatures(text: str | None) -> tuple[float, ...]:
+    if not text:
+        return DEFAULT_TEMPERATURES
+    try:
+        values = tuple(float(v) for v in text.split(",") if v.strip())
+    except ValueError:
+        raise UserError(f"--temperatures must be comma-separated numbers (got {text!r})") from None
+    if not values or any(v <= 0 for v in values):
+        raise UserError(f"temperatures must be > 0 (got {text!r})")
+    return tuple(sorted(set(values)))
+
+
+@torch.no_grad()
+def sweep(
+    task: SyntheticTask,
+    generator: Generator,
+    temperatures: Sequence[float],
+    samples: int,
+    key: tuple,
+) -> list[dict[str, float]]:
+    """(temperature, NLL-oracle, NLL-test) for one generator at each temperature.
+
+    Every generator is sampled with the same keys (common random numbers), so differences
+    between methods are not sampling noise of the uniforms.
+    """
+    points = []
+    for tau in temperatures:
+        ys = sample_sequences(generator.policy(), samples, (*key, repr(float(tau))), tau)
+        points.append(
+            {
+                "temperature": float(tau),
+                "nll_oracle": task.nll_oracle(ys),
+                "nll_test": task.nll_test(generator, tau),
+            }
+        )
+    return points
+
+
+def below_curve(points: list[dict], reference: list[dict]) -> dict[str, float]:
+    """Where `points` lie against the `reference` curve (MLE's): for each point whose NLL-test
+    is inside the reference's range, reference NLL-oracle at the same NLL-test (linear
+    interpolation) minus the point's. Positive gap = the point is better than tuned MLE."""
+    ref = sorted(reference, key=lambda p: p["nll_test"])
+    xs = np.array([p["nll_test"] for p in ref])
+    ys = np.array([p["nll_oracle"] for p in ref])
+    gaps = [
+        float(np.interp(p["nll_test"], xs, ys) - p["nll_oracle"])
+        for p in points
+        if xs[0] <= p["nll_test"] <= xs[-1]
+    ]
+    return {
+        "points_compared": len(gaps),
+        "points_below": sum(g > 0 for g in gaps),
+        "max_gap": max(gaps) if gaps else None,
+    }
+
+
+def run_frontier(
+    out: str | Path,
+    methods: Sequence[str],
+    temperatures: Sequence[float],
+    samples: int,
+    echo: Callable[[str], None] = print,
+) -> dict:
+    """Sweep the final generator of every method of the experiment in `out`."""
+    out = Path(out)
+    present = [m for m in methods if RunDir(out / m).checkpoint.exists()]
+    if not present:
+        raise UserError(f"{out} holds no finished method runs to sweep")
+    cfg, _ = load_generator(out / present[0])
+    task = SyntheticTask(cfg, torch.device("cpu"))
+    curves = {}
+    for m in present:
+        _, gen = load_generator(out / m)
+        curves[m] = sweep(task, gen, temperatures, samples, (cfg.seed, "frontier"))
+        at1 = min(curves[m], key=lambda p: abs(p["temperature"] - 1.0))
+        echo(f"  {m}: tau=1 NLL-oracle {at1['nll_oracle']:.3f} NLL-test {at1['nll_test']:.3f}")
+    verdict = {}
+    if "mle" in curves:
+        verdict = {m: below_curve(c, curves["mle"]) for m, c in curves.items() if m != "mle"}
+    result = {
+        "temperatures": list(temperatures),
+        "samples": samples,
+        "curves": curves,
+        "vs_temperature_tuned_mle": verdict,
+    }
+    (out / "frontier.json").write_text(json.dumps(result, indent=2) + "\n")
+    plot_frontier(result, out / "frontier.png")
+    return result
+
+
+def plot_frontier(result: dict, path: str | Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .experiment import LABELS
+
+    fig, ax = plt.subplots(figsize=(6.5, 4.5))
+    for m, points in result["curves"].items():
+        xs = [p["nll_test"] for p in points]
+        ys = [p["nll_oracle"] for p in points]
+        (line,) = ax.plot(xs, ys, marker=".", label=LABELS.get(m, m))
+        for p in points:
+            if p["temperature"] == 1.0:
+                ax.plot(p["nll_test"], p["nll_oracle"], "o", mfc="none", ms=9, c=line.get_color())
+    ax.set_xlabel("NLL-test (diversity: lower is better)")
+    ax.set_ylabel("NLL-oracle (quality: lower is better)")
+    ax.set_title("temperature sweep; circles: tau = 1", fontsize=9)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
