@@ -26,7 +26,14 @@ class Learner:
         g, d, tc = cfg.generator, cfg.discriminator, cfg.task
         torch.manual_seed(derive_seed(cfg.seed, "init"))
         self.generator = Generator(
-            tc.vocab_size, g.emb_dim, g.hidden_dim, tc.seq_len, tc.start_token, g.init_std
+            tc.vocab_size,
+            g.emb_dim,
+            g.hidden_dim,
+            tc.seq_len,
+            tc.start_token,
+            g.init_std,
+            end_token=task.end_token,  # None for fixed-length data (the synthetic task)
+            pad_token=task.pad_token,
         ).to(device)
         self.discriminator = Discriminator(
             tc.vocab_size, d.emb_dim, d.filter_sizes, d.num_filters, d.dropout
@@ -91,7 +98,7 @@ class Learner:
                 )
             else:
                 log_probs = self.generator.log_probs(y)
-            loss = losses.mle_loss(log_probs)
+            loss = losses.mle_loss(log_probs, self._mask(y))
             self._update(self.generator, self.g_opt, loss, self.cfg.generator.grad_clip)
             total, count = total + loss.item() * len(y), count + len(y)
         return {"g_nll": total / count}
@@ -138,7 +145,7 @@ class Learner:
     def g_step(self, y: torch.Tensor, q: torch.Tensor) -> dict[str, float]:
         """One REINFORCE update of theta from samples Y (B, T) and their Q (B, T)."""
         y, q = y.to(self.device), q.to(self.device)
-        loss = losses.policy_gradient_loss(self.generator.log_probs(y), q)
+        loss = losses.policy_gradient_loss(self.generator.log_probs(y), q, self._mask(y))
         self._update(self.generator, self.g_adv_opt, loss, self.cfg.generator.grad_clip)
         return {
             "adv/g_loss": loss.item(),
@@ -152,6 +159,9 @@ class Learner:
         rate = self.cfg.schedule.rollout_update_rate
         for beta, theta in zip(self.rollout.parameters(), self.generator.parameters()):
             beta.mul_(rate).add_(theta, alpha=1.0 - rate)
+
+    def _mask(self, y: torch.Tensor) -> torch.Tensor | None:
+        return losses.valid_positions(y, self.generator.end_token)
 
     @staticmethod
     def _update(

@@ -17,9 +17,18 @@ def sequence_nll(
     temperature it samples with) and held-out real data it is NLL-test. Per-sequence values feed
     the t-tests of the experiment tables.
     """
+    from .losses import valid_positions
+
     was_training = model.training
     model.eval()
-    parts = [-model.log_probs(b, temperature).mean(dim=1) for b in samples.split(batch_size)]
+    parts = []
+    for b in samples.split(batch_size):
+        log_probs = model.log_probs(b, temperature)
+        mask = valid_positions(b, model.end_token)
+        if mask is None:
+            parts.append(-log_probs.mean(dim=1))
+        else:  # per-token mean over the sequence's own tokens (end token included)
+            parts.append(-(log_probs * mask).sum(dim=1) / mask.sum(dim=1).clamp_min(1.0))
     model.train(was_training)
     return torch.cat(parts).double().cpu()
 

@@ -26,6 +26,20 @@ class Policy(NamedTuple):
     b_out: torch.Tensor  # (V,)
     start_token: int
     seq_len: int
+    end_token: int | None = None  # variable-length data: after it, every token is pad_token
+    pad_token: int = 0
+
+    def finish(self, tokens: torch.Tensor, done: torch.Tensor) -> torch.Tensor:
+        """Force pad on rows that already emitted the end token; mark rows that emit it now.
+
+        `done` (R,) bool is updated in place. Sampling still draws one uniform per position, so
+        the random stream (and the sharding invariants) do not depend on where sequences end.
+        """
+        if self.end_token is None:
+            return tokens
+        tokens = torch.where(done, self.pad_token, tokens)
+        done |= tokens == self.end_token
+        return tokens
 
     @property
     def hidden_dim(self) -> int:
@@ -65,9 +79,12 @@ class Generator(nn.Module):
         seq_len: int,
         start_token: int = 0,
         init_std: float = 0.1,
+        end_token: int | None = None,
+        pad_token: int = 0,
     ):
         super().__init__()
         self.vocab_size, self.seq_len, self.start_token = vocab_size, seq_len, start_token
+        self.end_token, self.pad_token = end_token, pad_token
         self.embedding = nn.Embedding(vocab_size, emb_dim)
         self.lstm = nn.LSTM(emb_dim, hidden_dim, batch_first=True)
         self.out = nn.Linear(hidden_dim, vocab_size)
@@ -108,6 +125,8 @@ class Generator(nn.Module):
             b_out=self.out.bias.detach().clone(),
             start_token=self.start_token,
             seq_len=self.seq_len,
+            end_token=self.end_token,
+            pad_token=self.pad_token,
         )
 
 

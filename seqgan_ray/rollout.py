@@ -76,10 +76,14 @@ def complete_prefixes(
     H = h_pref.shape[2]
     h = y.new_empty((T - 1) * B, H, dtype=h_pref.dtype)
     c = torch.empty_like(h)
+    done = torch.zeros((T - 1) * B, dtype=torch.bool, device=y.device)  # row emitted its end
     for s in range(1, T):
         active = s * B
         h[active - B : active], c[active - B : active] = h_pref[s], c_pref[s]  # prefix t = s joins
+        if policy.end_token is not None:  # a kept prefix may already hold the end token
+            done[active - B : active] = (y[:, :s] == policy.end_token).any(dim=1)
         tokens = sample_next(policy, h[:active], u[:s, s].reshape(-1))  # (active,)
+        tokens = policy.finish(tokens, done[:active])
         seqs[:active, s] = tokens
         if s + 1 < T:
             h[:active], c[:active] = policy.step(tokens, h[:active], c[:active])

@@ -95,10 +95,11 @@ def sample_sequences(
         rows = min(batch, num - r0)
         h, c = policy.initial_state(rows)
         tokens = torch.full((rows,), policy.start_token, dtype=torch.long, device=device)
+        done = torch.zeros(rows, dtype=torch.bool, device=device)
         h, c = policy.step(tokens, h, c)
         u = torch.rand(T, rows, generator=gen)  # one uniform per token
         for t in range(T):
-            tokens = sample_next(policy, h, u[t], temperature)
+            tokens = policy.finish(sample_next(policy, h, u[t], temperature), done)
             out[r0 : r0 + rows, t] = tokens
             if t + 1 < T:
                 h, c = policy.step(tokens, h, c)

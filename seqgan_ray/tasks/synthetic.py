@@ -17,6 +17,9 @@ from ..sampling import sample_sequences
 
 
 class SyntheticTask:
+    end_token: int | None = None  # fixed length T: no end token, no padding
+    pad_token: int = 0
+
     def __init__(self, cfg: RunConfig, device: torch.device):
         task = cfg.task
         if task.oracle_path:
