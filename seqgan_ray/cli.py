@@ -51,6 +51,9 @@ def train_synthetic(
     preset: str = typer.Option(
         "paper", help="paper (DESIGN.md §2, for GPUs), demo (~5 min on 2 CPU cores) or tiny"
     ),
+    config: Path | None = typer.Option(
+        None, help="a config.json (a run's, or a sweep's best_config.json) instead of --preset"
+    ),
     oracle: Path | None = typer.Option(
         None, help="official target_params(_py3).pkl; default: a seeded random oracle"
     ),
@@ -100,7 +103,13 @@ def train_synthetic(
         given = [f"--{k.replace('_', '-')}" for k, v in schedule.items() if v is not None]
         given += [
             f"--{k}"
-            for k, v in {"oracle": oracle, "seed": seed, "device": device, "method": method}.items()
+            for k, v in {
+                "config": config,
+                "oracle": oracle,
+                "seed": seed,
+                "device": device,
+                "method": method,
+            }.items()
             if v is not None
         ]
         if given or (out is not None and out != resume):
@@ -109,12 +118,13 @@ def train_synthetic(
             )
         cfg, run_dir = None, resume
     else:
-        cfg = C.preset(preset)
+        cfg = C.RunConfig.from_file(config) if config else C.preset(preset)
         cfg = C.override(cfg, "schedule", **schedule)
         cfg = C.override(cfg, "task", oracle_path=str(oracle) if oracle else None)
         cfg = C.override(cfg, "run", seed=seed, device=device)
         cfg = C.override(cfg, "method", name=method)
-        run_dir = out or Path("runs") / f"synthetic-{preset}-{time.strftime('%Y%m%d-%H%M%S')}"
+        name = config.stem if config else preset
+        run_dir = out or Path("runs") / f"synthetic-{name}-{time.strftime('%Y%m%d-%H%M%S')}"
     t0 = time.perf_counter()
     summary = train(cfg, run_dir, resume=resume is not None, show_progress=progress)
     summary["wall_s"] = round(time.perf_counter() - t0, 1)

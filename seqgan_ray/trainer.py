@@ -85,12 +85,14 @@ def train(
     runtime=None,
     show_progress: bool = True,
     init_from: str | Path | None = None,
+    on_checkpoint=None,
 ) -> dict:
     """Run (or resume) Algorithm 1, writing the run directory `out`. Returns a summary dict.
 
     `init_from` starts after the MLE pre-training of another run (same task, generator, seed and
     MLE epochs): its generator, optimizer and MLE metrics are taken over, so methods compared in
-    an experiment share one pre-training.
+    an experiment share one pre-training. `on_checkpoint(latest)` is called after every
+    checkpoint with the latest value of every metric (Ray Tune reports from it).
     """
     run = RunDir(out)
     saved = checkpoint.load(run.checkpoint) if resume else None
@@ -134,6 +136,8 @@ def train(
             },
             run.checkpoint,
         )
+        if on_checkpoint is not None:
+            on_checkpoint({"phase": phase, "step": step, **log.latest})
 
     def evaluate(phase: str, step: int, last: int) -> dict[str, float]:
         if step % s.eval_interval and step != last:

@@ -1,0 +1,308 @@
+"""Hyperparameter sweeps with Ray Tune. Every trial is an ordinary training run.
+
+The MLE pre-training does not depend on the swept (adversarial-phase) parameters, so the sweep
+runs it once and every trial starts from it (as `experiment synthetic` does); the checkpoint
+travels to the trials through Ray's object store, so trials may run on any node. A trial
+reports after each of its checkpoints in the adversarial phase (`checkpoint_every` is set to the
+evaluation interval), with its run directory as the Tune checkpoint: ASHA can stop it there, and a
+paused or restored trial continues with `train(..., resume=True)`.
+
+Search-space files are JSON objects mapping dotted config fields to one distribution:
+    {"schedule.g_steps": {"choice": [1, 2]}, "generator.adv_lr": {"loguniform": [1e-3, 3e-2]}}
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+from .config import RunConfig, override
+from .errors import UserError
+
+# Figure 3 of the paper: these decide whether SeqGAN converges.
+DEFAULT_SPACE: dict[str, dict[str, list]] = {
+    "schedule.g_steps": {"choice": [1, 2, 5]},
+    "schedule.d_steps": {"choice": [1, 3, 5]},
+    "schedule.k_epochs": {"choice": [1, 2, 3]},
+    "schedule.rollout_num": {"choice": [4, 8, 16]},
+    "generator.adv_lr": {"loguniform": [1e-3, 3e-2]},
+    "schedule.rollout_update_rate": {"uniform": [0.0, 0.9]},
+}
+DISTRIBUTIONS = ("choice", "uniform", "loguniform", "randint")
+SWEEPABLE = ("generator", "discriminator", "schedule", "method")
+METRIC = "nll_oracle"  # minimised
+
+
+def load_space(path: str | Path | None) -> dict[str, dict[str, list]]:
+    """The search space from a JSON file (or the default), every key and range checked."""
+    if path is None:
+        return DEFAULT_SPACE
+    path = Path(path)
+    try:
+        space = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise UserError(f"search space file not found: {path}") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UserError(f"search space {path} is not valid JSON: {exc}") from None
+    if not isinstance(space, dict) or not space:
+        raise UserError(f"search space {path} must be a non-empty JSON object")
+    problems = []
+    for key, dist in space.items():
+        section, _, name = key.partition(".")
+        known = (
+            {f.name for f in fields(getattr(RunConfig(), section))}
+            if section in SWEEPABLE
+            else set()
+        )
+        if name not in known:
+            problems.append(
+                f"{key!r} is not a config field (use section.field, e.g. schedule.g_steps)"
+            )
+        if not (isinstance(dist, dict) and len(dist) == 1 and next(iter(dist)) in DISTRIBUTIONS):
+            problems.append(f"{key!r} needs exactly one of {', '.join(DISTRIBUTIONS)}")
+        elif not isinstance(next(iter(dist.values())), list) or not next(iter(dist.values())):
+            problems.append(f"{key!r}: the distribution's argument must be a non-empty list")
+    if problems:
+        raise UserError(f"bad search space {path}: " + "; ".join(problems))
+    return space
+
+
+def apply_params(cfg: RunConfig, params: dict[str, Any]) -> RunConfig:
+    """`cfg` with dotted-key trial parameters applied (validated like any config)."""
+    for key, value in params.items():
+        section, _, name = key.partition(".")
+        cfg = override(cfg, section, **{name: value})
+    return cfg
+
+
+def _tune_space(space: dict[str, dict[str, list]]) -> dict[str, Any]:
+    from ray import tune
+
+    out = {}
+    for key, dist in space.items():
+        ((kind, args),) = dist.items()
+        out[key] = tune.choice(args) if kind == "choice" else getattr(tune, kind)(*args)
+    return out
+
+
+def trial_bundles(threads: int) -> list[dict[str, float]]:
+    """Resources one trial reserves: one bundle for its learner (in-process roll-outs)."""
+    return [{"CPU": float(threads)}]
+
+
+def check_fits(bundles: list[dict[str, float]], available: dict[str, float]) -> None:
+    """Fail fast, not with pending trials, when one trial needs more than the whole cluster."""
+    for resource in ("CPU", "GPU"):
+        need = sum(b.get(resource, 0.0) for b in bundles)
+        have = available.get(resource, 0.0)
+        if need > have:
+            raise UserError(
+                f"one trial needs {need:g} {resource} ({len(bundles)} bundle(s)) but the cluster has "
+                f"{have:g}; lower --threads-per-trial or add nodes"
+            )
+
+
+def _trial(params: dict, base: dict, pretrain: dict, eval_interval: int) -> None:
+    """One Tune trial: an ordinary training run from the shared pre-training."""
+    from ray import tune
+
+    from .allocator import keep_freed_memory
+    from .rundir import RunDir
+    from .trainer import train
+
+    keep_freed_memory()
+    cfg = apply_params(RunConfig.from_dict(base), params)
+    cfg = override(cfg, "schedule", checkpoint_every=eval_interval)
+    work = Path(tempfile.mkdtemp(prefix="seqgan-trial-"))
+    run_dir, pre_dir = work / "run", work / "pretrain"
+    resume = False
+    restored = tune.get_checkpoint()
+    if restored is not None:  # a paused or restored trial: continue its own run
+        with restored.as_directory() as d:
+            shutil.copytree(d, run_dir)
+        resume = True
+    else:
+        pre_dir.mkdir()
+        (pre_dir / "checkpoint.pt").write_bytes(pretrain["checkpoint"])
+        (pre_dir / "metrics.jsonl").write_text(pretrain["metrics"])
+
+    def report(latest: dict) -> None:
+        if latest["phase"] not in ("adversarial", "done") or "eval/nll_oracle" not in latest:
+            return
+        metrics = {
+            METRIC: latest["eval/nll_oracle"],
+            "nll_test": latest.get("eval/nll_test", float("nan")),
+            "adversarial_step": latest["step"] if latest["phase"] == "adversarial" else -1,
+        }
+        with tempfile.TemporaryDirectory() as tmp:
+            for f in ("checkpoint.pt", "metrics.jsonl", "config.json"):
+                shutil.copy(RunDir(run_dir).path / f, Path(tmp) / f)
+            tune.report(metrics, checkpoint=tune.Checkpoint.from_directory(tmp))
+
+    summary = train(
+        cfg,
+        run_dir,
+        resume=resume,
+        show_progress=False,
+        init_from=None if resume else pre_dir,
+        on_checkpoint=report,
+    )
+    tune.report({METRIC: summary["final/nll_oracle"], "final": 1.0})
+
+
+def run_sweep(
+    cfg: RunConfig,
+    out: str | Path,
+    space: dict[str, dict[str, list]],
+    num_samples: int,
+    max_concurrent: int | None,
+    scheduler: str,
+    threads_per_trial: int,
+    resume: bool,
+    echo: Callable[[str], None] = print,
+) -> dict:
+    """Pre-train once, run the Tune sweep, and write its table, best config and plot."""
+    import ray
+    from ray import tune
+    from ray.tune.schedulers import ASHAScheduler, FIFOScheduler
+
+    from .experiment import pretrain_config
+    from .trainer import train
+
+    out = Path(out).resolve()
+    if scheduler not in ("asha", "fifo"):
+        raise UserError(f"--scheduler must be asha or fifo (got {scheduler!r})")
+    if num_samples < 1:
+        raise UserError(f"--num-samples must be >= 1 (got {num_samples})")
+    bundles = trial_bundles(threads_per_trial)
+    check_fits(bundles, ray.cluster_resources())
+    t0 = time.perf_counter()
+
+    pre = out / "pretrain"
+    if not (pre / "final_nll_oracle.npy").exists():
+        echo("pre-training G by MLE once for every trial ...")
+        train(
+            pretrain_config(cfg), pre, resume=(pre / "checkpoint.pt").exists(), show_progress=False
+        )
+    pretrain = {
+        "checkpoint": (pre / "checkpoint.pt").read_bytes(),
+        "metrics": (pre / "metrics.jsonl").read_text(),
+    }
+    s = cfg.schedule
+    trainable = tune.with_resources(
+        tune.with_parameters(
+            _trial, base=cfg.to_dict(), pretrain=pretrain, eval_interval=s.eval_interval
+        ),
+        tune.PlacementGroupFactory(bundles),
+    )
+    reports = max(1, s.adversarial_iterations // s.eval_interval)
+    sched = (
+        ASHAScheduler(
+            time_attr="training_iteration", max_t=reports + 1, grace_period=max(1, reports // 4)
+        )
+        if scheduler == "asha"
+        else FIFOScheduler()
+    )
+    storage = out / "tune"
+    if resume and tune.Tuner.can_restore(str(storage / "sweep")):
+        echo("resuming the sweep (finished trials are kept) ...")
+        tuner = tune.Tuner.restore(
+            str(storage / "sweep"), trainable, resume_unfinished=True, resume_errored=True
+        )
+    else:
+        if (storage / "sweep").exists() and not resume:
+            raise UserError(
+                f"{out} already holds a sweep; continue it with --resume or choose another --out"
+            )
+        tuner = tune.Tuner(
+            trainable,
+            param_space=_tune_space(space),
+            tune_config=tune.TuneConfig(
+                metric=METRIC,
+                mode="min",
+                num_samples=num_samples,
+                max_concurrent_trials=max_concurrent,
+                scheduler=sched,
+            ),
+            run_config=tune.RunConfig(name="sweep", storage_path=str(storage), verbose=0),
+        )
+    grid = tuner.fit()
+    return write_outcome(grid, cfg, out, time.perf_counter() - t0)
+
+
+def write_outcome(grid, cfg: RunConfig, out: Path, wall_s: float) -> dict:
+    """sweep_results.csv/.md (a row per trial), best_config.json and sweep_curves.png."""
+    rows = []
+    for result in grid:
+        df = result.metrics_dataframe
+        params = {k: v for k, v in (result.config or {}).items()}
+        row = {
+            "trial": Path(result.path).name if result.path else "?",
+            **params,
+            "best_nll_oracle": float(df[METRIC].min()) if df is not None and METRIC in df else None,
+            "iterations": int(df["training_iteration"].max()) if df is not None and len(df) else 0,
+            "wall_s": float(df["time_total_s"].max()) if df is not None and len(df) else 0.0,
+            "status": "error" if result.error else "ok",
+        }
+        rows.append((row, df))
+    rows.sort(key=lambda r: (r[0]["best_nll_oracle"] is None, r[0]["best_nll_oracle"] or 0.0))
+    table = [r for r, _ in rows]
+    keys = list(dict.fromkeys(k for r in table for k in r))
+    with open(out / "sweep_results.csv", "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=keys)
+        writer.writeheader()
+        writer.writerows(table)
+    md = ["| " + " | ".join(keys) + " |", "|" + " --- |" * len(keys)]
+    md += ["| " + " | ".join(_cell(r.get(k)) for k in keys) + " |" for r in table]
+    (out / "sweep_results.md").write_text(
+        f"# Sweep: {len(table)} trials, {wall_s / 60:.1f} min\n\n" + "\n".join(md) + "\n"
+    )
+    best = next((r for r in table if r["best_nll_oracle"] is not None), None)
+    summary = {
+        "trials": len(table),
+        "wall_s": wall_s,
+        "best": best,
+        "worst": table[-1] if table else None,
+    }
+    if best is not None:
+        params = {k: v for k, v in best.items() if "." in k}
+        (out / "best_config.json").write_text(apply_params(cfg, params).to_json() + "\n")
+    _plot(rows, out / "sweep_curves.png")
+    return summary
+
+
+def _cell(v) -> str:
+    return f"{v:.4g}" if isinstance(v, float) else str(v)
+
+
+def _plot(rows, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for row, df in rows:
+        if df is None or METRIC not in df:
+            continue
+        part = df[df[METRIC].notna()]
+        if (
+            "final" in part
+        ):  # the last report is the final 100k-sample evaluation, not a curve point
+            part = part[part["final"].isna()]
+        ax.plot(part["time_total_s"] / 60, part[METRIC], lw=1, label=row["trial"][-14:])
+    ax.set_xlabel("trial wall time (min)")
+    ax.set_ylabel("NLL-oracle")
+    ax.grid(alpha=0.3)
+    if len(rows) <= 12:
+        ax.legend(fontsize=6)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
