@@ -14,7 +14,6 @@ Search-space files are JSON objects mapping dotted config fields to one distribu
 from __future__ import annotations
 
 import csv
-import json
 import shutil
 import tempfile
 import time
@@ -23,7 +22,7 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from .config import RunConfig, override
+from .config import RunConfig, override, read_json
 from .errors import UserError
 
 # Figure 3 of the paper: these decide whether SeqGAN converges.
@@ -44,13 +43,7 @@ def load_space(path: str | Path | None) -> dict[str, dict[str, list]]:
     """The search space from a JSON file (or the default), every key and range checked."""
     if path is None:
         return DEFAULT_SPACE
-    path = Path(path)
-    try:
-        space = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise UserError(f"search space file not found: {path}") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise UserError(f"search space {path} is not valid JSON: {exc}") from None
+    space = read_json(path, "search space file")
     if not isinstance(space, dict) or not space:
         raise UserError(f"search space {path} must be a non-empty JSON object")
     problems = []
