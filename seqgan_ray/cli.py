@@ -92,6 +92,23 @@ def train_synthetic(
     ),
     score_dtype: str | None = typer.Option(None, help="float32 or bfloat16 for D in roll-outs"),
     progress: bool = typer.Option(True, help="show a progress bar"),
+    use_ray: bool = typer.Option(
+        True, "--ray/--no-ray", help="run on Ray (default) or everything in this process"
+    ),
+    address: str | None = typer.Option(
+        None, help="Ray cluster to join ('auto' on a cluster node); default: RAY_ADDRESS, "
+        "else a private local Ray"
+    ),
+    rollout_workers: int | None = typer.Option(
+        None, help="roll-out actors K (default: one per CPU; 0: roll-outs in the learner)"
+    ),
+    cpus_per_rollout_worker: float = typer.Option(1.0, help="CPUs (= torch threads) per actor"),
+    gpus_per_rollout_worker: float = typer.Option(0.0, help="GPUs per roll-out actor (0.25 ok)"),
+    learner_cpus: float | None = typer.Option(
+        None, help="CPUs of the learner actor (default: all cores locally, 1 on a cluster)"
+    ),
+    learner_gpus: float = typer.Option(0.0, help="GPUs of the learner actor"),
+    verbose: bool = typer.Option(False, help="show Ray's start-up and worker logs"),
 ) -> None:
     """Run the paper's synthetic-data experiment (oracle LSTM, Algorithm 1)."""
     from . import config as C
@@ -126,9 +143,37 @@ def train_synthetic(
         name = config.stem if config else preset
         run_dir = out or Path("runs") / f"synthetic-{name}-{time.strftime('%Y%m%d-%H%M%S')}"
     t0 = time.perf_counter()
-    summary = train(cfg, run_dir, resume=resume is not None, show_progress=progress)
+    ray_options = dict(
+        rollout_workers=rollout_workers,
+        cpus_per_rollout_worker=cpus_per_rollout_worker,
+        gpus_per_rollout_worker=gpus_per_rollout_worker,
+        learner_cpus=learner_cpus,
+        learner_gpus=learner_gpus,
+    )
+    runtime = _ray_runtime(address, verbose, **ray_options) if use_ray else None
+    try:
+        summary = train(
+            cfg, run_dir, resume=resume is not None, show_progress=progress, runtime=runtime
+        )
+    finally:
+        if runtime is not None:
+            runtime.shutdown()
     summary["wall_s"] = round(time.perf_counter() - t0, 1)
     _print_summary(summary)
+
+
+def _ray_runtime(address: str | None, verbose: bool, **options):
+    """Start or join Ray and return the runtime; None options take their defaults."""
+    import os
+
+    from .distributed.runtime import RayOptions, start
+    from .distributed.session import is_embedded
+
+    if options["rollout_workers"] is None:
+        options["rollout_workers"] = -1  # sized to the machine or cluster
+    if options["learner_cpus"] is None:
+        options["learner_cpus"] = (os.cpu_count() or 1) if is_embedded(address) else 1
+    return start(address, verbose, RayOptions(**options))
 
 
 @experiment_app.command("synthetic")

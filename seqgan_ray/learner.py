@@ -187,6 +187,15 @@ class Learner:
             "g_adv_opt": None if self.g_adv_opt is None else self.g_adv_opt.state_dict(),
         }
 
+    @staticmethod
+    def rng_state() -> torch.Tensor:
+        """The process's torch RNG state (checkpointed: it lives where the learner runs)."""
+        return torch.get_rng_state()
+
+    @staticmethod
+    def set_rng_state(state: torch.Tensor) -> None:
+        torch.set_rng_state(state)
+
     def load_pretrained_generator(self, state: dict) -> None:
         """Take over G and its MLE optimizer from another run's state_dict (shared pre-training)."""
         self.generator.load_state_dict(state["generator"])

@@ -32,7 +32,12 @@ NEGATIVE_SHARDS = 4  # d-step negatives are drawn in this many independently key
 
 
 class LocalRuntime:
-    """Roll-outs and negatives in this process (the `--rollout-workers 0` path)."""
+    """The learner, roll-outs and negatives in this process (`--no-ray`); distributed/runtime.py
+    has the same three hooks on Ray."""
+
+    def make_learner(self, cfg: RunConfig) -> Learner:
+        device = resolve_device(cfg.device)
+        return Learner(cfg, SyntheticTask(cfg, device), device)
 
     def q_values(self, learner: Learner, y: torch.Tensor, key: tuple) -> torch.Tensor:
         return estimate_q_with(
@@ -107,19 +112,18 @@ def train(
         run.config.write_text(cfg.to_json() + "\n")
         if pretrained is not None:
             run.metrics.write_text("".join(line + "\n" for line in pretrained["metric_lines"]))
-    device = resolve_device(cfg.device)
     runtime = runtime or LocalRuntime()
     s, seed = cfg.schedule, cfg.seed
 
-    learner = Learner(cfg, SyntheticTask(cfg, device), device)
+    learner = runtime.make_learner(cfg)
     progress = Progress()
     if saved is not None:
         learner.load_state_dict(saved["learner"])
-        torch.set_rng_state(saved["torch_rng"])
+        learner.set_rng_state(saved["torch_rng"])
         progress = Progress(saved["phase"], saved["step"])
     elif pretrained is not None:
         learner.load_pretrained_generator(pretrained["learner"])
-        torch.set_rng_state(pretrained["torch_rng"])
+        learner.set_rng_state(pretrained["torch_rng"])
         progress = Progress("d_pretrain", 0)
     log = MetricsLog(run)
     bar = _ProgressBar(cfg, progress, show_progress)
@@ -131,7 +135,7 @@ def train(
                 "phase": phase,
                 "step": step,
                 "learner": learner.state_dict(),
-                "torch_rng": torch.get_rng_state(),
+                "torch_rng": learner.rng_state(),
                 "metric_lines": run.metric_lines(),
             },
             run.checkpoint,

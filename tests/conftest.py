@@ -19,3 +19,22 @@ def official_file(name: str) -> Path:
     if not path.exists():
         pytest.skip(f"{path} is absent (a user's clone has no ../shared)")
     return path
+
+
+@pytest.fixture(scope="session")
+def ray_cluster():
+    """One Ray for the whole test session: a head with no CPUs and two 4-CPU worker "nodes", so
+    every Ray test also exercises placement across nodes. Yields the worker nodes' ids."""
+    ray = pytest.importorskip("ray")
+    from ray.cluster_utils import Cluster
+
+    os.environ.setdefault("RAY_worker_niceness", "0")
+    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 0})
+    workers = [cluster.add_node(num_cpus=4) for _ in range(2)]  # logical CPUs
+    cluster.wait_for_nodes()
+    ray.init(address=cluster.address, logging_level="ERROR", log_to_driver=False)
+    try:
+        yield [node.node_id for node in workers]
+    finally:
+        ray.shutdown()
+        cluster.shutdown()

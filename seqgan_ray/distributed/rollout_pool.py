@@ -1,0 +1,169 @@
+"""A pool of roll-out actors: each scores its shard of the N roll-out indices.
+
+Roll-out n of a g-step draws its random numbers from (seed, step, n) alone (rollout.py), so the
+pool combines per-index scores in index order and Q equals the in-process Q for any number of
+actors, any sharding, and after a lost shard is recomputed on another actor.
+"""
+
+from __future__ import annotations
+
+import ray
+import torch
+from ray.exceptions import RayActorError
+from ray.util.placement_group import (
+    get_current_placement_group,
+    placement_group,
+    remove_placement_group,
+)
+from ray.util.scheduling_strategies import PlacementGroupSchedulingStrategy
+
+from ..config import RunConfig
+from ..errors import UserError
+from ..models import Discriminator
+from ..rollout import DiscriminatorReward, rollout_rewards
+from ..sampling import shard_sizes
+
+
+class RolloutWorker:
+    """Holds a copy of D (cached by version) and completes + scores roll-outs on request."""
+
+    def __init__(self, config: dict, threads: int):
+        torch.set_num_threads(threads)
+        cfg = RunConfig.from_dict(config)
+        self.device = torch.device(
+            "cuda" if torch.cuda.is_available() and ray.get_gpu_ids() else "cpu"
+        )
+        tc, d = cfg.task, cfg.discriminator
+        self.disc = Discriminator(
+            tc.vocab_size, d.emb_dim, d.filter_sizes, d.num_filters, d.dropout
+        ).to(self.device)
+        self.disc.eval()  # scoring never uses dropout (as the official code)
+        self.score_dtype = cfg.schedule.score_dtype
+        self.version = -1
+        self.reward: DiscriminatorReward | None = None
+        self._crash_next = False
+
+    def scores(
+        self, policy, d_version: int, d_state: list, y: torch.Tensor, indices: list, key: tuple
+    ) -> torch.Tensor:
+        """Per-index rewards (len(indices), B, T-1). `d_state` is [ref to D's state dict]: nested
+        in a list so Ray fetches it only when this actor's cached version is not `d_version`."""
+        if self._crash_next:
+            import os
+
+            os._exit(1)  # test hook: die in the middle of a g-step
+        if d_version != self.version:
+            self.disc.load_state_dict(ray.get(d_state[0]))
+            self.reward = DiscriminatorReward(self.disc, self.score_dtype)
+            self.version = d_version
+        policy = policy.to(self.device)
+        out = rollout_rewards(policy, self.reward, y.to(self.device), indices, key)
+        return out.cpu()
+
+    def node_id(self) -> str:
+        return ray.get_runtime_context().get_node_id()
+
+    def crash_on_next_call(self) -> None:
+        self._crash_next = True
+
+
+class RolloutPool:
+    """K roll-out actors; `scores` shards [0, N) over them and recovers from lost actors."""
+
+    def __init__(
+        self,
+        cfg: RunConfig,
+        workers: int,
+        cpus_per_worker: float = 1.0,
+        gpus_per_worker: float = 0.0,
+        max_restarts: int = 3,
+        placement_timeout_s: float = 300.0,
+    ):
+        if workers < 1:
+            raise UserError(f"a roll-out pool needs >= 1 worker (got {workers})")
+        self._own_group = None
+        group = get_current_placement_group()  # a Tune trial reserves its bundles up front
+        if group is None:
+            # One bundle per actor, spread over nodes: roll-outs use the whole cluster.
+            bundle = {
+                "CPU": cpus_per_worker,
+                **({"GPU": gpus_per_worker} if gpus_per_worker else {}),
+            }
+            group = self._own_group = placement_group([bundle] * workers, strategy="SPREAD")
+            ready, _ = ray.wait([group.ready()], timeout=placement_timeout_s)
+            if not ready:
+                remove_placement_group(group)
+                raise UserError(
+                    f"{workers} roll-out workers ({cpus_per_worker:g} CPU, {gpus_per_worker:g} GPU "
+                    f"each) could not be placed within {placement_timeout_s:.0f} s; the cluster "
+                    "lacks the resources"
+                )
+        threads = max(1, int(cpus_per_worker))
+        self.actors = [
+            ray.remote(RolloutWorker)
+            .options(
+                num_cpus=cpus_per_worker,
+                num_gpus=gpus_per_worker,
+                max_restarts=max_restarts,
+                max_task_retries=0,  # a lost shard is re-sent by `scores`, with current weights
+                scheduling_strategy=PlacementGroupSchedulingStrategy(
+                    group, placement_group_bundle_index=i if self._own_group else -1
+                ),
+            )
+            .remote(cfg.to_dict(), threads)
+            for i in range(workers)
+        ]
+        self.max_failures = max_restarts * workers + workers
+
+    def shutdown(self) -> None:
+        for a in self.actors:
+            ray.kill(a)
+        if self._own_group is not None:
+            remove_placement_group(self._own_group)
+            self._own_group = None
+
+    def node_ids(self, timeout_s: float = 60.0) -> list[str]:
+        """Where each actor runs (waiting out restarts)."""
+        import time
+
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                return ray.get([a.node_id.remote() for a in self.actors])
+            except RayActorError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
+
+    def scores(
+        self, policy_ref, d_version: int, d_ref, y: torch.Tensor, rollout_num: int, key: tuple
+    ) -> torch.Tensor:
+        """Per-index rewards (N, B, T-1) in index order, whatever actor computed each shard."""
+        sizes = shard_sizes(rollout_num, len(self.actors))
+        starts = [sum(sizes[:i]) for i in range(len(sizes))]
+        shards = [list(range(s, s + n)) for s, n in zip(starts, sizes)]
+
+        def submit(shard: int, worker: int):
+            call = self.actors[worker].scores.remote(
+                policy_ref, d_version, [d_ref], y, shards[shard], key
+            )
+            pending[call] = (shard, worker)
+
+        pending: dict = {}
+        for i in range(len(shards)):
+            submit(i, i)
+        results: dict[int, torch.Tensor] = {}
+        failures = 0
+        while pending:
+            (done,), _ = ray.wait(list(pending), num_returns=1)
+            shard, worker = pending.pop(done)
+            try:
+                results[shard] = ray.get(done)
+            except RayActorError:
+                failures += 1
+                if failures > self.max_failures:
+                    raise
+                # Re-run the shard on the next actor (the same one when K = 1, once restarted);
+                # its version cache is empty after a restart, so it fetches D again.
+                submit(shard, (worker + 1) % len(self.actors))
+        return torch.cat([results[i] for i in range(len(shards))])
