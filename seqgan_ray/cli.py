@@ -96,8 +96,9 @@ def train_synthetic(
         True, "--ray/--no-ray", help="run on Ray (default) or everything in this process"
     ),
     address: str | None = typer.Option(
-        None, help="Ray cluster to join ('auto' on a cluster node); default: RAY_ADDRESS, "
-        "else a private local Ray"
+        None,
+        help="Ray cluster to join ('auto' on a cluster node); default: RAY_ADDRESS, "
+        "else a private local Ray",
     ),
     rollout_workers: int | None = typer.Option(
         None, help="roll-out actors K (default: one per CPU; 0: roll-outs in the learner)"
@@ -252,6 +253,10 @@ def bench_rollout(
     score_dtype: str = typer.Option("float32", help="float32 or bfloat16 for D"),
     device: str = typer.Option("cpu", help="cpu or cuda"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
+    workers: int = typer.Option(
+        0, help="K roll-out actors (one CPU each) on a local Ray; 0: in this process"
+    ),
+    verbose: bool = typer.Option(False, help="show Ray's start-up and worker logs"),
 ) -> None:
     """Time Q(s,a) for one g-step with the paper's generator and discriminator shapes."""
     import torch
@@ -259,6 +264,22 @@ def bench_rollout(
     from .bench import time_rollout
 
     _set_threads(threads)
+    if workers < 0:
+        raise UserError(f"--workers must be >= 0 (got {workers})")
+    if workers:
+        from .distributed.bench import time_pool
+
+        result = time_pool(workers, vocab, seq_len, batch, rollouts, repeats, verbose)
+        if as_json:
+            typer.echo(json.dumps(result))
+            return
+        typer.echo(
+            f"Q(s,a) for B={batch} T={seq_len} V={vocab} N={rollouts} on {workers} roll-out "
+            f"actor(s): median {result['seconds_per_q']:.3f} s per g-step (min {result['min']:.3f}, "
+            f"max {result['max']:.3f}); broadcast + scheduling + gather {result['overhead_s']:.3f} s "
+            f"({100 * result['overhead_fraction']:.1f}%), of which ray.put {result['broadcast_s']:.4f} s"
+        )
+        return
     result = time_rollout(vocab, seq_len, batch, rollouts, repeats, score_dtype, device)
     result["threads"] = torch.get_num_threads()
     if as_json:

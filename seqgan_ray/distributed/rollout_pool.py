@@ -7,6 +7,8 @@ actors, any sharding, and after a lost shard is recomputed on another actor.
 
 from __future__ import annotations
 
+import time
+
 import ray
 import torch
 from ray.exceptions import RayActorError
@@ -45,8 +47,8 @@ class RolloutWorker:
 
     def scores(
         self, policy, d_version: int, d_state: list, y: torch.Tensor, indices: list, key: tuple
-    ) -> torch.Tensor:
-        """Per-index rewards (len(indices), B, T-1). `d_state` is [ref to D's state dict]: nested
+    ) -> tuple[torch.Tensor, float]:
+        """Per-index rewards (len(indices), B, T-1) and the seconds spent computing them. `d_state` is [ref to D's state dict]: nested
         in a list so Ray fetches it only when this actor's cached version is not `d_version`."""
         if self._crash_next:
             import os
@@ -56,9 +58,10 @@ class RolloutWorker:
             self.disc.load_state_dict(ray.get(d_state[0]))
             self.reward = DiscriminatorReward(self.disc, self.score_dtype)
             self.version = d_version
+        t0 = time.perf_counter()
         policy = policy.to(self.device)
-        out = rollout_rewards(policy, self.reward, y.to(self.device), indices, key)
-        return out.cpu()
+        out = rollout_rewards(policy, self.reward, y.to(self.device), indices, key).cpu()
+        return out, time.perf_counter() - t0  # compute time: the pool reports its overhead
 
     def node_id(self) -> str:
         return ray.get_runtime_context().get_node_id()
@@ -114,6 +117,7 @@ class RolloutPool:
             for i in range(workers)
         ]
         self.max_failures = max_restarts * workers + workers
+        self.last_compute_s = 0.0
 
     def shutdown(self) -> None:
         for a in self.actors:
@@ -124,8 +128,6 @@ class RolloutPool:
 
     def node_ids(self, timeout_s: float = 60.0) -> list[str]:
         """Where each actor runs (waiting out restarts)."""
-        import time
-
         deadline = time.monotonic() + timeout_s
         while True:
             try:
@@ -153,12 +155,14 @@ class RolloutPool:
         for i in range(len(shards)):
             submit(i, i)
         results: dict[int, torch.Tensor] = {}
+        compute_s: list[float] = []
         failures = 0
         while pending:
             (done,), _ = ray.wait(list(pending), num_returns=1)
             shard, worker = pending.pop(done)
             try:
-                results[shard] = ray.get(done)
+                results[shard], seconds = ray.get(done)
+                compute_s.append(seconds)
             except RayActorError:
                 failures += 1
                 if failures > self.max_failures:
@@ -166,4 +170,5 @@ class RolloutPool:
                 # Re-run the shard on the next actor (the same one when K = 1, once restarted);
                 # its version cache is empty after a restart, so it fetches D again.
                 submit(shard, (worker + 1) % len(self.actors))
+        self.last_compute_s = max(compute_s)  # the slowest shard: the rest of the wall is overhead
         return torch.cat([results[i] for i in range(len(shards))])

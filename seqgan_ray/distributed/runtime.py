@@ -53,10 +53,11 @@ class RayOptions:
             raise UserError("; ".join(problems))
 
     def demands(self) -> dict[str, float]:
-        """CPU/GPU the learner and the pool hold for the whole run."""
+        """CPU/GPU the run needs: what the learner and the pool hold for the whole run, plus one
+        CPU so that negative-sampling tasks can run (one at a time, at worst)."""
         k = self.rollout_workers
         return {
-            "CPU": self.learner_cpus + k * self.cpus_per_rollout_worker,
+            "CPU": self.learner_cpus + k * self.cpus_per_rollout_worker + 1,
             "GPU": self.learner_gpus + k * self.gpus_per_rollout_worker,
         }
 
@@ -65,7 +66,7 @@ def local_cpus(options: RayOptions) -> int:
     """Logical CPUs for an embedded Ray: the actors' reservations plus room for the sampling
     tasks. The learner and the pool never compute at the same time (the driver is synchronous),
     so reserving more logical CPUs than the machine has cores does not oversubscribe it."""
-    need = options.demands()["CPU"] + min(NEGATIVE_TASKS, os.cpu_count() or 1)
+    need = options.demands()["CPU"] - 1 + min(NEGATIVE_TASKS, os.cpu_count() or 1)
     return int(-(-need // 1))
 
 
@@ -73,7 +74,7 @@ def start(address: str | None, verbose: bool, options: RayOptions) -> RayRuntime
     """Connect to Ray (embedded or a cluster) and size what `options` leaves open.
 
     `rollout_workers=-1` means one worker per free CPU (or GPU, with GPU workers) of the cluster,
-    at most N; an embedded Ray gets as many logical CPUs as the run reserves (`local_cpus`).
+    keeping one CPU for sampling tasks; an embedded Ray gets as many logical CPUs as the run reserves (`local_cpus`).
     """
     from dataclasses import replace
 
@@ -91,7 +92,7 @@ def start(address: str | None, verbose: bool, options: RayOptions) -> RayRuntime
         if options.gpus_per_rollout_worker > 0:
             k = (have["GPU"] - options.learner_gpus) // options.gpus_per_rollout_worker
         else:
-            k = (have["CPU"] - options.learner_cpus) // options.cpus_per_rollout_worker
+            k = (have["CPU"] - options.learner_cpus - 1) // options.cpus_per_rollout_worker
         options = replace(options, rollout_workers=max(1, int(k)))
     return RayRuntime(options, owns_ray)
 
