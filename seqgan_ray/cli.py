@@ -37,6 +37,7 @@ SCHEDULE_OPTIONS = (
     "rollout_num",
     "rollout_update_rate",
     "num_negatives",
+    "num_positives",
     "eval_interval",
     "eval_samples",
     "test_samples",
@@ -81,6 +82,9 @@ def train_synthetic(
         None, help="beta <- rate*beta + (1-rate)*theta"
     ),
     num_negatives: int | None = typer.Option(None, help="negatives per d-step (default |S|)"),
+    num_positives: int | None = typer.Option(
+        None, help="real sequences per d-step, drawn anew each time (default all of S)"
+    ),
     eval_interval: int | None = typer.Option(None, help="epochs between NLL-oracle evaluations"),
     eval_samples: int | None = typer.Option(None, help="samples per evaluation"),
     test_samples: int | None = typer.Option(None, help="samples for the final NLL-oracle"),
@@ -164,17 +168,17 @@ def train_synthetic(
 
 
 def _ray_runtime(address: str | None, verbose: bool, **options):
-    """Start or join Ray and return the runtime; None options take their defaults."""
+    """The Ray runtime (Ray starts when the run needs its learner); None takes the default."""
     import os
 
-    from .distributed.runtime import RayOptions, start
+    from .distributed.runtime import RayOptions, RayRuntime
     from .distributed.session import is_embedded
 
     if options["rollout_workers"] is None:
         options["rollout_workers"] = -1  # sized to the machine or cluster
     if options["learner_cpus"] is None:
         options["learner_cpus"] = (os.cpu_count() or 1) if is_embedded(address) else 1
-    return start(address, verbose, RayOptions(**options))
+    return RayRuntime(RayOptions(**options), address, verbose)
 
 
 @experiment_app.command("synthetic")

@@ -136,6 +136,7 @@ class ScheduleConfig:
     rollout_num: int = 16  # official: N = 16 Monte Carlo roll-outs
     rollout_update_rate: float = 0.8  # official rollout.py: beta <- 0.8 beta + 0.2 theta; 0 = copy
     num_negatives: int | None = None  # negatives per d-step; None = |S| (official: 10,000)
+    num_positives: int | None = None  # real sequences per d-step, drawn anew; None = all of S
     eval_interval: int = 5  # official: NLL-oracle every 5 epochs, both phases
     eval_samples: int = 10_000  # official: generate_num = 10,000
     test_samples: int = 100_000  # paper Table 1: final NLL-oracle over 100,000 samples
@@ -164,11 +165,9 @@ class ScheduleConfig:
             0 <= self.rollout_update_rate < 1,
             f"rollout_update_rate must be in [0, 1) (got {self.rollout_update_rate})",
         )
-        _check(
-            p,
-            self.num_negatives is None or self.num_negatives >= 1,
-            f"num_negatives must be >= 1 (got {self.num_negatives})",
-        )
+        for name in ("num_negatives", "num_positives"):
+            value = getattr(self, name)
+            _check(p, value is None or value >= 1, f"{name} must be >= 1 (got {value})")
         _check(
             p,
             self.score_dtype in ("float32", "bfloat16"),
@@ -328,21 +327,23 @@ def override(config: RunConfig, section: str, **changes: Any) -> RunConfig:
 PAPER = RunConfig()
 
 # Same oracle, data size, generator and N as the paper; D at a quarter of the filters and a short
-# schedule so the whole pipeline (MLE, D pre-training, adversarial phase) fits in ~5 minutes on
+# schedule so the whole pipeline (MLE, D pre-training, adversarial phase) fits in 5 minutes on
 # 2 CPU cores (DESIGN.md §6: the paper's d-step schedule alone is >= 100 s per iteration here).
+# Each d-step sees 5,000 negatives and 5,000 real sequences (balanced, as the official 10k/10k).
 DEMO = RunConfig(
     discriminator=DiscriminatorConfig(num_filters=tuple(c // 4 for c in PAPER_NUM_FILTERS)),
     schedule=ScheduleConfig(
-        mle_epochs=20,  # the official log's NLL-oracle is flat from epoch ~15 on
-        d_pretrain_rounds=5,
-        adversarial_iterations=25,
+        mle_epochs=15,  # the official log's NLL-oracle is within ~0.1 of its final value by then
+        d_pretrain_rounds=3,
+        adversarial_iterations=15,
         d_steps=1,
         k_epochs=1,
         num_negatives=5_000,
+        num_positives=5_000,
         eval_interval=5,
         eval_samples=2_000,
         test_samples=10_000,
-        checkpoint_every=10,
+        checkpoint_every=5,
         score_dtype="bfloat16",
     ),
 )
@@ -352,7 +353,7 @@ DEMO = RunConfig(
 # epoch per iteration, the largest D schedule that fits (DESIGN.md §6: the paper's is >= 100 s
 # per iteration here). README "Table 1 on a CPU" lists every difference from `paper`.
 TABLE1_CPU = RunConfig(
-    discriminator=DEMO.discriminator,
+    discriminator=DiscriminatorConfig(num_filters=tuple(c // 4 for c in PAPER_NUM_FILTERS)),
     schedule=ScheduleConfig(
         mle_epochs=50,  # the official log's NLL-oracle is within 0.03 of its final value by then
         d_pretrain_rounds=10,

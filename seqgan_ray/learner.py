@@ -107,10 +107,12 @@ class Learner:
     def train_discriminator(self, negatives: torch.Tensor, key: tuple) -> dict[str, float]:
         s, d = self.cfg.schedule, self.cfg.discriminator
         negatives = negatives.to(self.device)
-        tokens = torch.cat([self.real, negatives])
-        labels = torch.cat(
-            [self.real.new_ones(len(self.real)), negatives.new_zeros(len(negatives))]
-        ).float()
+        real = self.real
+        if s.num_positives is not None and s.num_positives < len(real):
+            pick = torch.randperm(len(real), generator=keyed_generator(*key, "positives"))
+            real = real[pick[: s.num_positives].to(self.device)]
+        tokens = torch.cat([real, negatives])
+        labels = torch.cat([real.new_ones(len(real)), negatives.new_zeros(len(negatives))]).float()
         torch.manual_seed(derive_seed(*key, "dropout"))
         self.discriminator.train()
         total, correct, count = 0.0, 0, 0

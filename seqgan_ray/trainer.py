@@ -108,6 +108,8 @@ def train(
     else:
         if init_from is not None:
             pretrained = _load_pretraining(cfg, RunDir(init_from))
+        if cfg.task.oracle_path:
+            SyntheticTask.official_oracle(cfg)  # a bad oracle file fails before anything starts
         run.create()
         run.config.write_text(cfg.to_json() + "\n")
         if pretrained is not None:

@@ -31,12 +31,23 @@ def without_perf(rows):
     return [{k: v for k, v in r.items() if not k.startswith("perf/")} for r in rows]
 
 
-def test_train_tiny_writes_every_artifact(tmp_path, capsys):
+def test_train_tiny_writes_every_artifact(tmp_path, capsys, ray_cluster):
+    """The default path (Ray: learner actor, 2 roll-out actors, sampling tasks) writes every
+    artifact, and exactly the numbers of the in-process path at the same thread count."""
     out = tmp_path / "run"
+    ray_args = ("--rollout-workers", "2", "--learner-cpus", "1")
     code, stdout, err = run_cli(
-        capsys, "train", "synthetic", "--preset", "tiny", "--out", out, "--no-progress"
+        capsys, "train", "synthetic", "--preset", "tiny", "--out", out, "--no-progress", *ray_args
     )
     assert code == 0, err
+    code, _, err = run_cli(
+        capsys, "train", "synthetic", "--preset", "tiny", "--out", tmp_path / "local",
+        "--no-progress", "--no-ray", "--threads", "1",
+    )  # fmt: skip
+    assert code == 0, err
+    assert without_perf(read_metrics(out / "metrics.jsonl")) == without_perf(
+        read_metrics(tmp_path / "local" / "metrics.jsonl")
+    )
     assert "nll_oracle_after_mle=" in stdout
     cfg = C.RunConfig.from_file(out / "config.json")
     assert cfg == C.TINY
@@ -107,7 +118,9 @@ def test_resume_from_the_cli(tmp_path, capsys):
     cfg = C.override(C.TINY, "schedule", adversarial_iterations=3)
     with pytest.raises(RuntimeError):
         train(cfg, out, runtime=CrashAt(2), show_progress=False)
-    code, stdout, err = run_cli(capsys, "train", "synthetic", "--resume", out, "--no-progress")
+    code, stdout, err = run_cli(
+        capsys, "train", "synthetic", "--resume", out, "--no-progress", "--no-ray"
+    )
     assert code == 0, err
     assert [
         r["step"] for r in read_metrics(out / "metrics.jsonl") if r["phase"] == "adversarial"
@@ -205,6 +218,7 @@ def test_console_script_runs_as_a_module(tmp_path):
             "--out",
             str(tmp_path / "r"),
             "--no-progress",
+            "--no-ray",
         ],
         capture_output=True,
         text=True,

@@ -86,3 +86,12 @@ def test_adversarial_phase_uses_a_fresh_optimizer():
     learner.start_adversarial()
     assert learner.g_adv_opt is not learner.g_opt
     assert len(learner.g_adv_opt.state) == 0 and len(learner.g_opt.state) > 0
+
+
+def test_d_step_draws_num_positives_real_sequences():
+    learner = tiny_learner(num_positives=40)
+    negatives = learner.sample(24, (0, "neg"))
+    rows = []
+    learner.discriminator.register_forward_hook(lambda m, inp, out: rows.append(len(inp[0])))
+    learner.train_discriminator(negatives, (0, "d", 0))
+    assert sum(rows) == 40 + 24  # k = 1 epoch over 40 positives and 24 negatives

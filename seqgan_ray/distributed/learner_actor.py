@@ -15,6 +15,7 @@ import torch
 
 from ..config import RunConfig
 from ..data import from_table
+from ..errors import UserError
 from ..learner import Learner
 from ..rollout import estimate_q_with
 from ..tasks.synthetic import SyntheticTask
@@ -106,7 +107,12 @@ class LearnerProxy:
             raise AttributeError(name)
 
         def remote_call(*args: Any) -> Any:
-            return ray.get(self.actor.call.remote(name, *args))
+            try:
+                return ray.get(self.actor.call.remote(name, *args))
+            except ray.exceptions.RayTaskError as exc:
+                if isinstance(exc.cause, UserError):  # bad input: one message, as in-process
+                    raise UserError(str(exc.cause)) from None
+                raise
 
         remote_call.__name__ = name
         return remote_call

@@ -70,42 +70,43 @@ def local_cpus(options: RayOptions) -> int:
     return int(-(-need // 1))
 
 
-def start(address: str | None, verbose: bool, options: RayOptions) -> RayRuntime:
-    """Connect to Ray (embedded or a cluster) and size what `options` leaves open.
-
-    `rollout_workers=-1` means one worker per free CPU (or GPU, with GPU workers) of the cluster,
-    keeping one CPU for sampling tasks; an embedded Ray gets as many logical CPUs as the run reserves (`local_cpus`).
-    """
-    from dataclasses import replace
-
-    from .session import cluster_capacity, connect, is_embedded
-
-    cores = os.cpu_count() or 1
-    embedded = is_embedded(address)
-    if embedded and options.rollout_workers < 0:
-        options = replace(
-            options, rollout_workers=max(1, int(cores // options.cpus_per_rollout_worker))
-        )
-    owns_ray = connect(address, verbose, local_cpus(options) if embedded else None)
-    if options.rollout_workers < 0:
-        have = cluster_capacity()
-        if options.gpus_per_rollout_worker > 0:
-            k = (have["GPU"] - options.learner_gpus) // options.gpus_per_rollout_worker
-        else:
-            k = (have["CPU"] - options.learner_cpus - 1) // options.cpus_per_rollout_worker
-        options = replace(options, rollout_workers=max(1, int(k)))
-    return RayRuntime(options, owns_ray)
-
-
 class RayRuntime:
-    def __init__(self, options: RayOptions, owns_ray: bool = False):
-        self.options, self.owns_ray = options, owns_ray
+    """Ray starts (or is joined) when the trainer asks for the learner, so bad input found
+    before that (config, checkpoint, oracle file) never waits on Ray's start-up."""
+
+    def __init__(self, options: RayOptions, address: str | None = None, verbose: bool = False):
+        self.options, self.address, self.verbose = options, address, verbose
+        self.owns_ray = False
         self.pool: RolloutPool | None = None
         self.learner_actor = None
         self._d_cache: tuple[int, ray.ObjectRef] | None = None
 
-    def make_learner(self, cfg: RunConfig) -> LearnerProxy:
+    def _connect(self) -> RayOptions:
+        """Join or start Ray and size what the options leave open: `rollout_workers=-1` is one
+        worker per free CPU (or GPU, with GPU workers), keeping one CPU for sampling tasks; an
+        embedded Ray gets as many logical CPUs as the run reserves (`local_cpus`)."""
+        from dataclasses import replace
+
+        from .session import cluster_capacity, connect, is_embedded
+
         o = self.options
+        embedded = is_embedded(self.address)
+        if embedded and o.rollout_workers < 0:
+            cores = os.cpu_count() or 1
+            o = replace(o, rollout_workers=max(1, int(cores // o.cpus_per_rollout_worker)))
+        self.owns_ray = connect(self.address, self.verbose, local_cpus(o) if embedded else None)
+        if o.rollout_workers < 0:
+            have = cluster_capacity()
+            if o.gpus_per_rollout_worker > 0:
+                k = (have["GPU"] - o.learner_gpus) // o.gpus_per_rollout_worker
+            else:
+                k = (have["CPU"] - o.learner_cpus - 1) // o.cpus_per_rollout_worker
+            o = replace(o, rollout_workers=max(1, int(k)))
+        self.options = o
+        return o
+
+    def make_learner(self, cfg: RunConfig) -> LearnerProxy:
+        o = self._connect()
         if cfg.device == "cuda" and o.learner_gpus == 0:
             raise UserError("--device cuda needs --learner-gpus > 0 on Ray")
         check_fits(o.demands(), "the learner and roll-out pool")

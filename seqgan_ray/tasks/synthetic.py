@@ -20,17 +20,25 @@ class SyntheticTask:
     end_token: int | None = None  # fixed length T: no end token, no padding
     pad_token: int = 0
 
+    @staticmethod
+    def official_oracle(cfg: RunConfig) -> Oracle:
+        """The oracle of `cfg.task.oracle_path`, checked against the config (also run by the
+        driver before anything starts, so a bad file fails fast)."""
+        task = cfg.task
+        oracle = Oracle.official(task.oracle_path, task.seq_len, task.start_token)
+        if oracle.vocab_size != task.vocab_size:
+            from ..errors import UserError
+
+            raise UserError(
+                f"oracle {task.oracle_path} has vocabulary {oracle.vocab_size}, "
+                f"but the config says vocab_size = {task.vocab_size}"
+            )
+        return oracle
+
     def __init__(self, cfg: RunConfig, device: torch.device):
         task = cfg.task
         if task.oracle_path:
-            self.oracle = Oracle.official(task.oracle_path, task.seq_len, task.start_token)
-            if self.oracle.vocab_size != task.vocab_size:
-                from ..errors import UserError
-
-                raise UserError(
-                    f"oracle {task.oracle_path} has vocabulary {self.oracle.vocab_size}, "
-                    f"but the config says vocab_size = {task.vocab_size}"
-                )
+            self.oracle = self.official_oracle(cfg)
         else:
             self.oracle = Oracle.random(
                 task.vocab_size,
