@@ -23,6 +23,8 @@ experiment_app = typer.Typer(
 app.add_typer(train_app, name="train")
 app.add_typer(bench_app, name="bench")
 app.add_typer(experiment_app, name="experiment")
+sweep_app = typer.Typer(no_args_is_help=True, help="Hyperparameter sweeps with Ray Tune.")
+app.add_typer(sweep_app, name="sweep")
 
 # Options of `train synthetic` that override ScheduleConfig fields of the same name
 # (tests/test_cli.py keeps this list and the dataclass in step).
@@ -230,6 +232,66 @@ def experiment_synthetic(
         typer.echo(
             f"frontier in {out / 'frontier.json'} ({(time.perf_counter() - t0) / 60:.1f} min)"
         )
+
+
+@sweep_app.command("synthetic")
+def sweep_synthetic(
+    preset: str = typer.Option("demo", help="the base config's preset"),
+    config: Path | None = typer.Option(None, help="a config.json as the base instead"),
+    oracle: Path | None = typer.Option(None, help="official target_params(_py3).pkl"),
+    num_samples: int = typer.Option(8, help="trials"),
+    max_concurrent: int | None = typer.Option(
+        None, help="trials at once (default: one per CPU core locally, unlimited on a cluster)"
+    ),
+    search_space: Path | None = typer.Option(
+        None,
+        help='JSON: {"schedule.g_steps": {"choice": [1, 2]}, ...} (default: Figure 3\'s knobs)',
+    ),
+    scheduler: str = typer.Option("asha", help="asha (early stopping) or fifo"),
+    rollout_workers: int = typer.Option(1, help="roll-out actors per trial (one CPU each)"),
+    out: Path | None = typer.Option(None, help="sweep directory"),
+    resume: bool = typer.Option(False, help="continue a sweep whose driver died"),
+    address: str | None = typer.Option(None, help="Ray cluster to join (default: local Ray)"),
+    verbose: bool = typer.Option(False, help="show Ray's and Tune's own output"),
+) -> None:
+    """Sweep the adversarial schedule with Ray Tune (ASHA on NLL-oracle)."""
+    import os
+
+    from . import config as C
+    from .distributed.session import connect, is_embedded
+    from .tune import load_space, run_sweep, trial_bundles
+
+    cfg = C.RunConfig.from_file(config) if config else C.preset(preset)
+    cfg = C.override(cfg, "task", oracle_path=str(oracle.resolve()) if oracle else None)
+    space = load_space(search_space)
+    if max_concurrent is not None and max_concurrent < 1:
+        raise UserError(f"--max-concurrent must be >= 1 (got {max_concurrent})")
+    if rollout_workers < 1:
+        raise UserError(f"--rollout-workers must be >= 1 (got {rollout_workers})")
+    if cfg.task.oracle_path:
+        from .tasks.synthetic import SyntheticTask
+
+        SyntheticTask.official_oracle(cfg)
+    out = out or Path("runs") / f"sweep-synthetic-{config.stem if config else preset}"
+    num_cpus = None
+    if is_embedded(address):
+        # Logical CPUs for `max_concurrent` trials' bundles; trials alternate between their
+        # learner and roll-out actors, so a trial keeps about one core busy at a time.
+        max_concurrent = max_concurrent or (os.cpu_count() or 1)
+        per_trial = sum(b["CPU"] for b in trial_bundles(rollout_workers))
+        num_cpus = int(-(-per_trial * max_concurrent // 1))
+    connect(address, verbose, num_cpus)
+    t0 = time.perf_counter()
+    outcome = run_sweep(
+        cfg, out, space, num_samples, max_concurrent, scheduler, rollout_workers, resume,
+        echo=typer.echo,
+    )  # fmt: skip
+    typer.echo((out / "sweep_results.md").read_text())
+    best = (outcome["best"] or {}).get("best_nll_oracle")
+    typer.echo(
+        f"{outcome['trials']} trials in {(time.perf_counter() - t0) / 60:.1f} min; best NLL-oracle "
+        f"{best if best is None else round(best, 4)}; its config: {out / 'best_config.json'}"
+    )
 
 
 def _print_summary(summary: dict) -> None:

@@ -85,9 +85,11 @@ def _tune_space(space: dict[str, dict[str, list]]) -> dict[str, Any]:
     return out
 
 
-def trial_bundles(threads: int) -> list[dict[str, float]]:
-    """Resources one trial reserves: one bundle for its learner (in-process roll-outs)."""
-    return [{"CPU": float(threads)}]
+def trial_bundles(rollout_workers: int) -> list[dict[str, float]]:
+    """What one trial reserves up front, a bundle per piece, so its actors never wait on
+    resources another trial holds: the trial's driver (a fraction of a CPU: it only waits), the
+    learner actor, each roll-out actor, and one CPU for its negative-sampling tasks."""
+    return [{"CPU": 0.5}, {"CPU": 1.0}, *([{"CPU": 1.0}] * rollout_workers), {"CPU": 1.0}]
 
 
 def check_fits(bundles: list[dict[str, float]], available: dict[str, float]) -> None:
@@ -98,15 +100,18 @@ def check_fits(bundles: list[dict[str, float]], available: dict[str, float]) -> 
         if need > have:
             raise UserError(
                 f"one trial needs {need:g} {resource} ({len(bundles)} bundle(s)) but the cluster has "
-                f"{have:g}; lower --threads-per-trial or add nodes"
+                f"{have:g}; lower --rollout-workers or add nodes"
             )
 
 
-def _trial(params: dict, base: dict, pretrain: dict, eval_interval: int) -> None:
+def _trial(
+    params: dict, base: dict, pretrain: dict, eval_interval: int, rollout_workers: int
+) -> None:
     """One Tune trial: an ordinary training run from the shared pre-training."""
     from ray import tune
 
     from .allocator import keep_freed_memory
+    from .distributed.runtime import RayOptions, RayRuntime
     from .rundir import RunDir
     from .trainer import train
 
@@ -139,14 +144,20 @@ def _trial(params: dict, base: dict, pretrain: dict, eval_interval: int) -> None
                 shutil.copy(RunDir(run_dir).path / f, Path(tmp) / f)
             tune.report(metrics, checkpoint=tune.Checkpoint.from_directory(tmp))
 
-    summary = train(
-        cfg,
-        run_dir,
-        resume=resume,
-        show_progress=False,
-        init_from=None if resume else pre_dir,
-        on_checkpoint=report,
-    )
+    # The trial's own learner and roll-out actors, inside the bundles Tune reserved for it.
+    runtime = RayRuntime(RayOptions(rollout_workers=rollout_workers, learner_cpus=1))
+    try:
+        summary = train(
+            cfg,
+            run_dir,
+            resume=resume,
+            show_progress=False,
+            init_from=None if resume else pre_dir,
+            on_checkpoint=report,
+            runtime=runtime,
+        )
+    finally:
+        runtime.shutdown()
     tune.report({METRIC: summary["final/nll_oracle"], "final": 1.0})
 
 
@@ -157,7 +168,7 @@ def run_sweep(
     num_samples: int,
     max_concurrent: int | None,
     scheduler: str,
-    threads_per_trial: int,
+    rollout_workers: int,
     resume: bool,
     echo: Callable[[str], None] = print,
 ) -> dict:
@@ -174,7 +185,9 @@ def run_sweep(
         raise UserError(f"--scheduler must be asha or fifo (got {scheduler!r})")
     if num_samples < 1:
         raise UserError(f"--num-samples must be >= 1 (got {num_samples})")
-    bundles = trial_bundles(threads_per_trial)
+    if rollout_workers < 1:
+        raise UserError(f"--rollout-workers must be >= 1 (got {rollout_workers})")
+    bundles = trial_bundles(rollout_workers)
     check_fits(bundles, ray.cluster_resources())
     t0 = time.perf_counter()
 
@@ -191,7 +204,11 @@ def run_sweep(
     s = cfg.schedule
     trainable = tune.with_resources(
         tune.with_parameters(
-            _trial, base=cfg.to_dict(), pretrain=pretrain, eval_interval=s.eval_interval
+            _trial,
+            base=cfg.to_dict(),
+            pretrain=pretrain,
+            eval_interval=s.eval_interval,
+            rollout_workers=rollout_workers,
         ),
         tune.PlacementGroupFactory(bundles),
     )
@@ -245,7 +262,13 @@ def write_outcome(grid, cfg: RunConfig, out: Path, wall_s: float) -> dict:
             "status": "error" if result.error else "ok",
         }
         rows.append((row, df))
-    rows.sort(key=lambda r: (r[0]["best_nll_oracle"] is None, r[0]["best_nll_oracle"] or 0.0))
+    rows.sort(
+        key=lambda r: (
+            r[0]["best_nll_oracle"] is None,
+            r[0]["best_nll_oracle"] or 0.0,
+            r[0]["trial"],  # ties (same parameters, same seed) in a stable order
+        )
+    )
     table = [r for r, _ in rows]
     keys = list(dict.fromkeys(k for r in table for k in r))
     with open(out / "sweep_results.csv", "w", newline="") as f:

@@ -1,0 +1,62 @@
+"""`seqgan-ray sweep` on the session's local Ray: a 3-trial sweep of the tiny config finishes and
+writes its outcome, the best config trains, a resumed sweep redoes nothing, and a trial too big for
+the cluster fails before any trial starts."""
+
+import pytest
+
+from seqgan_ray import config as C
+from seqgan_ray.errors import UserError
+
+pytest.importorskip("ray")
+from seqgan_ray.tune import run_sweep  # noqa: E402
+
+SPACE = {"schedule.g_steps": {"choice": [1, 2]}, "schedule.rollout_num": {"choice": [2, 4]}}
+BASE = C.override(C.TINY, "schedule", adversarial_iterations=4, eval_interval=2)
+
+
+def sweep(out, resume=False, workers=1):
+    return run_sweep(BASE, out, SPACE, 3, 2, "fifo", workers, resume, echo=lambda _: None)
+
+
+@pytest.fixture(scope="module")
+def finished(ray_cluster, tmp_path_factory):
+    out = tmp_path_factory.mktemp("sweep")
+    return out, sweep(out)
+
+
+def test_three_trial_sweep_writes_its_outcome(finished):
+    out, outcome = finished
+    assert outcome["trials"] == 3
+    lines = (out / "sweep_results.md").read_text().splitlines()
+    assert sum(line.startswith("| ") for line in lines) == 2 + 3  # header, rule, a row per trial
+    rows = (out / "sweep_results.csv").read_text().splitlines()
+    assert len(rows) == 4 and "best_nll_oracle" in rows[0] and "schedule.g_steps" in rows[0]
+    assert all(r["best_nll_oracle"] > 0 for r in [outcome["best"], outcome["worst"]])
+    assert outcome["best"]["best_nll_oracle"] <= outcome["worst"]["best_nll_oracle"]
+    assert (out / "sweep_curves.png").stat().st_size > 1000
+
+
+def test_best_config_trains(finished, tmp_path):
+    from seqgan_ray.trainer import train
+
+    out, outcome = finished
+    cfg = C.RunConfig.from_file(out / "best_config.json")
+    assert cfg.schedule.g_steps == outcome["best"]["schedule.g_steps"]
+    summary = train(cfg, tmp_path / "run", show_progress=False)
+    assert summary["final/nll_oracle"] > 0
+
+
+def test_resumed_sweep_does_not_redo_finished_trials(finished):
+    out, outcome = finished
+    before = {p.parent.name: p.read_text() for p in (out / "tune" / "sweep").glob("*/result.json")}
+    again = sweep(out, resume=True)
+    after = {p.parent.name: p.read_text() for p in (out / "tune" / "sweep").glob("*/result.json")}
+    assert again["trials"] == 3 and len(before) == 3
+    assert after == before  # no trial reported again
+    assert again["best"]["best_nll_oracle"] == outcome["best"]["best_nll_oracle"]
+
+
+def test_trial_larger_than_the_cluster_fails_before_any_trial(ray_cluster, tmp_path):
+    with pytest.raises(UserError, match="one trial needs .* CPU"):
+        sweep(tmp_path / "big", workers=64)
+    assert not (tmp_path / "big" / "tune").exists()
