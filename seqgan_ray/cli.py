@@ -23,6 +23,8 @@ experiment_app = typer.Typer(
 app.add_typer(train_app, name="train")
 app.add_typer(bench_app, name="bench")
 app.add_typer(experiment_app, name="experiment")
+prepare_app = typer.Typer(no_args_is_help=True, help="Turn your data into training sets.")
+app.add_typer(prepare_app, name="prepare")
 sweep_app = typer.Typer(no_args_is_help=True, help="Hyperparameter sweeps with Ray Tune.")
 app.add_typer(sweep_app, name="sweep")
 
@@ -291,6 +293,29 @@ def sweep_synthetic(
     typer.echo(
         f"{outcome['trials']} trials in {(time.perf_counter() - t0) / 60:.1f} min; best NLL-oracle "
         f"{best if best is None else round(best, 4)}; its config: {out / 'best_config.json'}"
+    )
+
+
+@prepare_app.command("text")
+def prepare_text(
+    corpus: Path = typer.Argument(..., help="UTF-8 text, one sequence per line"),
+    out: Path = typer.Option(..., help="data directory to write"),
+    tokenizer: str = typer.Option("char", help="char (e.g. Chinese poems), space or word"),
+    seq_len: int = typer.Option(20, help="tokens per sequence, end token included"),
+    max_vocab: int | None = typer.Option(None, help="largest vocabulary (special tokens included)"),
+    min_count: int = typer.Option(1, help="drop tokens seen fewer times in the training split"),
+    test_fraction: float = typer.Option(0.1, help="held-out share of the lines"),
+    seed: int = typer.Option(88, help="split seed"),
+) -> None:
+    """Tokenize a corpus, build its vocabulary and write train/test Arrow files."""
+    from .textdata import prepare_text as prepare
+
+    stats = prepare(corpus, out, tokenizer, seq_len, max_vocab, min_count, test_fraction, seed)
+    typer.echo(
+        f"{stats['train']} train + {stats['test']} test sequences, vocabulary {stats['vocab_size']}, "
+        f"{stats['cut']} cut to {seq_len - 1} tokens, test <unk> rate "
+        f"{stats['test_unk_rate'] if stats['test_unk_rate'] is None else round(stats['test_unk_rate'], 4)}; "
+        f"written to {out}"
     )
 
 
