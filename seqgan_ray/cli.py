@@ -25,6 +25,8 @@ app.add_typer(bench_app, name="bench")
 app.add_typer(experiment_app, name="experiment")
 prepare_app = typer.Typer(no_args_is_help=True, help="Turn your data into training sets.")
 app.add_typer(prepare_app, name="prepare")
+metrics_app = typer.Typer(no_args_is_help=True, help="Score any text files the paper's way.")
+app.add_typer(metrics_app, name="metrics")
 sweep_app = typer.Typer(no_args_is_help=True, help="Hyperparameter sweeps with Ray Tune.")
 app.add_typer(sweep_app, name="sweep")
 
@@ -316,6 +318,67 @@ def prepare_text(
         f"{stats['cut']} cut to {seq_len - 1} tokens, test <unk> rate "
         f"{stats['test_unk_rate'] if stats['test_unk_rate'] is None else round(stats['test_unk_rate'], 4)}; "
         f"written to {out}"
+    )
+
+
+def _tokenized(path: Path, tokenizer: str) -> list[list[str]]:
+    from .textdata import read_lines, tokenize
+
+    lines, _ = read_lines(path)
+    return [tokenize(line, tokenizer) for line in lines]
+
+
+def _bleu_options(n: int, smoothing: str, tokenizer: str) -> None:
+    if n not in (2, 3, 4, 5):
+        raise UserError(f"--n must be 2, 3, 4 or 5 (got {n})")
+    if smoothing not in ("none", "method1"):
+        raise UserError(f"--smoothing must be none or method1 (got {smoothing!r})")
+    if tokenizer not in ("char", "space", "word"):
+        raise UserError(f"--tokenizer must be char, space or word (got {tokenizer!r})")
+
+
+@metrics_app.command("bleu")
+def metrics_bleu(
+    hypotheses: Path = typer.Argument(..., help="generated text, one sequence per line"),
+    references: Path = typer.Argument(..., help="reference text (e.g. the whole test set)"),
+    n: int = typer.Option(4, help="BLEU-n: uniform weights over 1..n-gram precisions"),
+    tokenizer: str = typer.Option("space", help="char, space or word"),
+    smoothing: str = typer.Option("none", help="none or method1 (as nltk's SmoothingFunction)"),
+    as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
+) -> None:
+    """Mean sentence BLEU-n of every hypothesis against ALL references (the paper's protocol)."""
+    from .bleu import BleuScorer
+
+    _bleu_options(n, smoothing, tokenizer)
+    hyps, refs = _tokenized(hypotheses, tokenizer), _tokenized(references, tokenizer)
+    t0 = time.perf_counter()
+    value = BleuScorer(refs, n, smoothing).corpus_mean(hyps)
+    result = {"bleu": value, "n": n, "hypotheses": len(hyps), "references": len(refs),
+              "tokenizer": tokenizer, "smoothing": smoothing,
+              "seconds": round(time.perf_counter() - t0, 3)}  # fmt: skip
+    typer.echo(json.dumps(result) if as_json else f"BLEU-{n} = {value:.4f} ({len(hyps)} "
+               f"hypotheses vs {len(refs)} references, {tokenizer} tokens, smoothing {smoothing})")  # fmt: skip
+
+
+@metrics_app.command("self-bleu")
+def metrics_self_bleu(
+    samples: Path = typer.Argument(..., help="generated text, one sequence per line"),
+    n: int = typer.Option(4, help="BLEU-n"),
+    tokenizer: str = typer.Option("space", help="char, space or word"),
+    smoothing: str = typer.Option("none", help="none or method1"),
+    as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
+) -> None:
+    """Self-BLEU: each sample against all the others (higher = less diverse)."""
+    from .bleu import self_bleu
+
+    _bleu_options(n, smoothing, tokenizer)
+    hyps = _tokenized(samples, tokenizer)
+    if len(hyps) < 2:
+        raise UserError(f"{samples}: self-BLEU needs at least two samples")
+    value = self_bleu(hyps, n, smoothing)
+    result = {"self_bleu": value, "n": n, "samples": len(hyps), "tokenizer": tokenizer}
+    typer.echo(
+        json.dumps(result) if as_json else f"self-BLEU-{n} = {value:.4f} ({len(hyps)} samples)"
     )
 
 

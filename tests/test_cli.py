@@ -226,3 +226,27 @@ def test_console_script_runs_as_a_module(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "r" / "samples.txt").exists()
+
+
+def test_metrics_bleu_cli_matches_nltk_against_all_references(tmp_path, capsys):
+    from nltk.translate.bleu_score import SmoothingFunction, sentence_bleu
+
+    hyps = ["the cat sat on the mat", "a dog ran", "on the mat the cat"]
+    refs = ["the cat sat on a mat", "the dog ran far", "a cat on the mat"]
+    (tmp_path / "h.txt").write_text("\n".join(hyps) + "\n")
+    (tmp_path / "r.txt").write_text("\n".join(refs) + "\n")
+    code, out, err = run_cli(
+        capsys, "metrics", "bleu", tmp_path / "h.txt", tmp_path / "r.txt",
+        "--n", "3", "--smoothing", "method1", "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    expected = sum(
+        sentence_bleu([r.split() for r in refs], h.split(), weights=(1 / 3,) * 3,
+                      smoothing_function=SmoothingFunction().method1)
+        for h in hyps
+    ) / len(hyps)  # fmt: skip
+    assert abs(json.loads(out)["bleu"] - expected) < 1e-12
+    code, _, err = run_cli(
+        capsys, "metrics", "bleu", tmp_path / "h.txt", tmp_path / "r.txt", "--n", "7"
+    )
+    assert code == 2 and "--n must be 2, 3, 4 or 5" in err
