@@ -321,6 +321,28 @@ def prepare_text(
     )
 
 
+@prepare_app.command("music")
+def prepare_music(
+    midi_dir: Path = typer.Argument(..., help="a directory of melody MIDI files"),
+    out: Path = typer.Option(..., help="data directory to write"),
+    seq_len: int = typer.Option(32, help="keys per sequence (paper: 32)"),
+    step_s: float = typer.Option(0.4, help="seconds between pitch samples (paper: 0.4)"),
+    test_fraction: float = typer.Option(0.1, help="held-out share of the tunes"),
+    seed: int = typer.Option(88, help="split seed"),
+) -> None:
+    """Sample each tune's highest note every STEP_S seconds as piano keys 1..88 (0 = rest)."""
+    from .musicdata import prepare_music as prepare
+
+    stats = prepare(midi_dir, out, seq_len, step_s, test_fraction, seed)
+    for item in stats["skipped"]:
+        typer.echo(f"skipped {item['file']}: {item['reason']}", err=True)
+    typer.echo(
+        f"{stats['files_read']} files, {stats['skipped_count']} skipped; "
+        f"{stats['windows_train']} train + {stats['windows_test']} test sequences of {seq_len} keys "
+        f"from {stats['tunes_train']} + {stats['tunes_test']} tunes; written to {out}"
+    )
+
+
 def _tokenized(path: Path, tokenizer: str) -> list[list[str]]:
     from .textdata import read_lines, tokenize
 
