@@ -110,7 +110,11 @@ def run_experiment(
 
     # 3. Results.
     results = collect_results(out, cfg, runs)
-    results["wall_s"] = round(time.perf_counter() - t0, 1)
+    # Summed over the invocations that built the experiment (a resumed or re-run experiment
+    # must not report only its last, possibly trivial, invocation).
+    earlier = out / "results.json"
+    before = json.loads(earlier.read_text()).get("wall_s", 0.0) if earlier.exists() else 0.0
+    results["wall_s"] = round(before + time.perf_counter() - t0, 1)
     (out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     (out / "results.md").write_text(render_results(results))
     plot_learning_curves(results, out / "learning_curves.png")

@@ -53,11 +53,13 @@ def test_results_table_reproduces_from_results_json(experiment):
 
 def test_rerunning_a_finished_experiment_reuses_its_runs(experiment):
     before = (experiment / "seqgan" / "metrics.jsonl").read_text()
+    wall = json.loads((experiment / "results.json").read_text())["wall_s"]
     app(
         ["experiment", "synthetic", "--preset", "tiny", "--out", str(experiment)],
         standalone_mode=False,
     )
     assert (experiment / "seqgan" / "metrics.jsonl").read_text() == before
+    assert json.loads((experiment / "results.json").read_text())["wall_s"] >= wall  # summed
 
 
 def test_welch_matches_scipy_on_fixed_inputs():
