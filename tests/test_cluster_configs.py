@@ -315,3 +315,13 @@ def test_rayjob_cluster_has_a_gpu_worker_and_cleans_up(rayjob):
 def test_both_configs_pin_the_same_ray(launcher, rayjob):
     head_tag = launcher["docker"]["head_image"].split(":", 1)[1]
     assert head_tag.split("-", 1)[0] == rayjob["spec"]["rayClusterSpec"]["rayVersion"]
+
+
+def test_job_runtime_env_covers_the_dependencies_the_image_lacks():
+    """jobs/runtime_env.yaml installs every project dependency except torch and ray, which a
+    Ray GPU image carries (a pip torch would replace its CUDA build)."""
+    tomllib = pytest.importorskip("tomllib")
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    needed = {_requirement_name(r) for r in project["dependencies"]} - {"torch", "ray"}
+    env = yaml.safe_load((ROOT / "jobs" / "runtime_env.yaml").read_text())
+    assert needed <= {_requirement_name(r) for r in env["pip"]["packages"]}
