@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import torch
@@ -237,8 +237,15 @@ def _load_pretraining(cfg: RunConfig, base: RunDir) -> dict:
         raise UserError(
             f"{base.path} has not finished MLE pre-training (it is in {state['phase']})"
         )
+    # The adversarial learning rate is not used before the adversarial phase, so it may differ
+    # (a sweep varies it over runs that share one pre-training).
+    mine = replace(
+        cfg, generator=replace(cfg.generator, adv_lr=other.generator.adv_lr)
+    )
     differ = [
-        name for name in ("task", "generator", "seed") if getattr(other, name) != getattr(cfg, name)
+        name
+        for name in ("task", "generator", "seed")
+        if getattr(other, name) != getattr(mine, name)
     ]
     if other.schedule.mle_epochs != cfg.schedule.mle_epochs:
         differ.append("schedule.mle_epochs")

@@ -93,3 +93,15 @@ def test_frontier_writes_one_curve_per_method(experiment):
     assert set(saved["vs_temperature_tuned_mle"]) == {"seqgan", "constant"}
     png = experiment / "frontier.png"
     assert png.read_bytes()[:4] == b"\x89PNG" and png.stat().st_size > 10_000
+
+
+def test_runs_differing_only_in_adversarial_lr_share_a_pretraining(tmp_path):
+    from seqgan_ray import config as C
+    from seqgan_ray.trainer import train
+
+    base = C.override(C.TINY, "schedule", adversarial_iterations=0, d_pretrain_rounds=0)
+    train(base, tmp_path / "pre", show_progress=False)
+    other = C.override(C.override(C.TINY, "generator", adv_lr=0.05), "schedule",
+                       adversarial_iterations=1)  # fmt: skip
+    summary = train(other, tmp_path / "run", show_progress=False, init_from=tmp_path / "pre")
+    assert summary["final/nll_oracle"] > 0
