@@ -17,9 +17,8 @@ from pathlib import Path
 import mido
 import numpy as np
 
-from .data import to_table, write_table
 from .errors import UserError
-from .textdata import _write_json, split_indices
+from .textdata import split_indices, write_prepared
 
 log = logging.getLogger(__name__)
 
@@ -304,14 +303,11 @@ def prepare_music(
         "rest_fraction": float(histogram[REST] / all_rows.size),
         "key_histogram": histogram.tolist(),  # counts of tokens 0..88 over all windows
     }
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UserError(f"cannot create output directory {out}: {exc.strerror}") from None
-    write_table(to_table(train_rows), out / "train.arrow")
-    write_table(to_table(test_rows), out / "test.arrow")
-    _write_json(stats, out / "prepare.json")
-    _write_json(
+    write_prepared(
+        out,
+        train_rows,
+        test_rows,
+        stats,
         {
             "kind": "music",
             "tokens": TOKENS,
@@ -320,7 +316,6 @@ def prepare_music(
             "step_s": step_s,
             "source": str(midi_dir),
         },
-        out / "vocab.json",
     )
     return stats
 

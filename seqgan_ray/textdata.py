@@ -224,6 +224,19 @@ def encode_rows(
     return rows, cut, unk
 
 
+def write_prepared(out: Path, train_rows, test_rows, stats: dict, vocab: dict) -> None:
+    """A prepared data directory: train/test Arrow files, prepare.json, and vocab.json last,
+    so an interrupted preparation never looks finished."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"cannot create output directory {out}: {exc.strerror}") from None
+    write_table(to_table(train_rows), out / "train.arrow")
+    write_table(to_table(test_rows), out / "test.arrow")
+    _write_json(stats, out / "prepare.json")
+    _write_json(vocab, out / "vocab.json")
+
+
 def _write_json(obj: Any, path: Path) -> None:
     """Atomic like data.write_table: a crash never leaves a half-written vocab.json behind."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
@@ -299,14 +312,11 @@ def prepare_text(
         "mean_length": float(lengths.mean()),  # tokens per line before cutting, without <end>
         "max_length": int(lengths.max()),
     }
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UserError(f"cannot create output directory {out}: {exc.strerror}") from None
-    write_table(to_table(train_rows), out / "train.arrow")
-    write_table(to_table(test_rows), out / "test.arrow")
-    _write_json(stats, out / "prepare.json")
-    _write_json(
+    write_prepared(
+        out,
+        train_rows,
+        test_rows,
+        stats,
         {
             "tokens": list(vocab.tokens),
             **{name: vocab.ids[tok] for name, tok in zip(("pad", "start", "end", "unk"), SPECIALS)},
@@ -314,6 +324,5 @@ def prepare_text(
             "seq_len": seq_len,
             "source": str(corpus),
         },
-        out / "vocab.json",
     )
     return stats

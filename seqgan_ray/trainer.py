@@ -239,9 +239,7 @@ def _load_pretraining(cfg: RunConfig, base: RunDir) -> dict:
         )
     # The adversarial learning rate is not used before the adversarial phase, so it may differ
     # (a sweep varies it over runs that share one pre-training).
-    mine = replace(
-        cfg, generator=replace(cfg.generator, adv_lr=other.generator.adv_lr)
-    )
+    mine = replace(cfg, generator=replace(cfg.generator, adv_lr=other.generator.adv_lr))
     differ = [
         name
         for name in ("task", "generator", "seed")
