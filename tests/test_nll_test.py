@@ -19,7 +19,9 @@ def test_official_oracle_nll_of_its_own_samples_is_its_entropy():
     task = SyntheticTask(cfg, torch.device("cpu"))
     per_seq = -task.oracle.log_probs(task.test).mean(dim=1).double()
     value, se = per_seq.mean().item(), per_seq.std().item() / len(per_seq) ** 0.5
-    assert task.nll_test(task.oracle) == pytest.approx(value, abs=1e-9)
+    # nll_test batches its float32 forward passes: the summation order (and so the last float32
+    # bits) depends on the batch split and the BLAS kernel the machine picks, hence 1e-6 not 0.
+    assert task.nll_test(task.oracle) == pytest.approx(value, abs=1e-6)
     assert abs(value - 5.74) < 4 * se + 0.01
 
 
