@@ -15,7 +15,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from .bleu import BleuScorer
+from .bleu import BleuScorer, strip_at
 from .models import Generator
 from .sampling import keyed_generator, sample_from_logits
 
@@ -61,8 +61,10 @@ def bleu_references(real: torch.Tensor, fraction: float, key: tuple) -> torch.Te
     return real[order.to(real.device)]
 
 
-def bleu_scorer(references: torch.Tensor, n: int, smoothing: str) -> BleuScorer:
-    return BleuScorer(references.cpu().numpy(), n=n, smoothing=smoothing)
+def bleu_scorer(
+    references: torch.Tensor, n: int, smoothing: str, end_token: int | None = None
+) -> BleuScorer:
+    return BleuScorer(strip_at(references.cpu().numpy(), end_token), n=n, smoothing=smoothing)
 
 
 def constant_q(y: torch.Tensor, value: float) -> torch.Tensor:

@@ -47,7 +47,7 @@ from typing import Literal
 
 import numpy as np
 
-__all__ = ["SMOOTHINGS", "BleuScorer", "self_bleu"]
+__all__ = ["SMOOTHINGS", "BleuScorer", "self_bleu", "strip_at"]
 
 Smoothing = Literal["none", "method1"]
 SMOOTHINGS: tuple[str, ...] = ("none", "method1")
@@ -124,6 +124,17 @@ def _bleu_from_stats(
     # Brevity penalty; hyp_len > 0 here because numerators[0] > 0.
     bp = 1.0 if hyp_len > ref_len else math.exp(1 - ref_len / hyp_len)
     return bp * math.exp(math.fsum(logs))
+
+
+def strip_at(rows: np.ndarray | Sequence[Sequence[int]], end: int | None) -> list[tuple]:
+    """Each row's tokens before its first `end` token (the whole row if it has none, or if
+    `end` is None): padded variable-length rows as BLEU must see them."""
+    out = []
+    for row in np.asarray(rows).tolist():
+        if end is not None and end in row:
+            row = row[: row.index(end)]
+        out.append(tuple(row))
+    return out
 
 
 class BleuScorer:

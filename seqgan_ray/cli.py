@@ -9,6 +9,7 @@ from pathlib import Path
 
 import typer
 
+from . import config as C
 from .allocator import keep_freed_memory
 from .errors import UserError
 
@@ -64,9 +65,7 @@ def train_synthetic(
     oracle: Path | None = typer.Option(
         None, help="official target_params(_py3).pkl; default: a seeded random oracle"
     ),
-    out: Path | None = typer.Option(
-        None, help="run directory (default runs/synthetic-PRESET-TIME)"
-    ),
+    out: Path | None = typer.Option(None, help="run directory (default runs/TASK-PRESET-TIME)"),
     seed: int | None = typer.Option(None, help="run seed (paper: 88)"),
     method: str | None = typer.Option(
         None, help="seqgan (default), or a baseline: mle, ss, pg_bleu, constant, random"
@@ -91,9 +90,11 @@ def train_synthetic(
     num_positives: int | None = typer.Option(
         None, help="real sequences per d-step, drawn anew each time (default all of S)"
     ),
-    eval_interval: int | None = typer.Option(None, help="epochs between NLL-oracle evaluations"),
+    eval_interval: int | None = typer.Option(None, help="epochs between evaluations"),
     eval_samples: int | None = typer.Option(None, help="samples per evaluation"),
-    test_samples: int | None = typer.Option(None, help="samples for the final NLL-oracle"),
+    test_samples: int | None = typer.Option(
+        None, help="samples for the final evaluation (NLL-oracle or BLEU)"
+    ),
     checkpoint_every: int | None = typer.Option(
         None, help="adversarial iterations between checkpoints"
     ),
@@ -122,11 +123,37 @@ def train_synthetic(
     verbose: bool = typer.Option(False, help="show Ray's start-up and worker logs"),
 ) -> None:
     """Run the paper's synthetic-data experiment (oracle LSTM, Algorithm 1)."""
-    from . import config as C
+    _train("synthetic", None, **locals())
+
+
+def _train(
+    kind: str,
+    data: Path | None,
+    *,
+    preset: str,
+    config: Path | None,
+    oracle: Path | None,
+    out: Path | None,
+    seed: int | None,
+    method: str | None,
+    resume: Path | None,
+    device: str | None,
+    threads: int | None,
+    progress: bool,
+    use_ray: bool,
+    address: str | None,
+    rollout_workers: int | None,
+    cpus_per_rollout_worker: float,
+    gpus_per_rollout_worker: float,
+    learner_cpus: float | None,
+    learner_gpus: float,
+    verbose: bool,
+    **schedule,
+) -> None:
+    """`train synthetic|text|music`: build the config (or take a run's to resume) and train."""
     from .trainer import train
 
     _set_threads(threads)
-    schedule = {name: value for name, value in locals().items() if name in SCHEDULE_OPTIONS}
     if resume is not None:
         given = [f"--{k.replace('_', '-')}" for k, v in schedule.items() if v is not None]
         given += [
@@ -146,13 +173,12 @@ def train_synthetic(
             )
         cfg, run_dir = None, resume
     else:
-        cfg = C.RunConfig.from_file(config) if config else C.preset(preset)
+        cfg = _base_config(kind, data, preset, config, oracle)
         cfg = C.override(cfg, "schedule", **schedule)
-        cfg = C.override(cfg, "task", oracle_path=str(oracle) if oracle else None)
         cfg = C.override(cfg, "run", seed=seed, device=device)
         cfg = C.override(cfg, "method", name=method)
         name = config.stem if config else preset
-        run_dir = out or Path("runs") / f"synthetic-{name}-{time.strftime('%Y%m%d-%H%M%S')}"
+        run_dir = out or Path("runs") / f"{kind}-{name}-{time.strftime('%Y%m%d-%H%M%S')}"
     t0 = time.perf_counter()
     ray_options = dict(
         rollout_workers=rollout_workers,
@@ -171,6 +197,76 @@ def train_synthetic(
             runtime.shutdown()
     summary["wall_s"] = round(time.perf_counter() - t0, 1)
     _print_summary(summary)
+
+
+def _base_config(
+    kind: str, data: Path | None, preset: str, config: Path | None, oracle: Path | None = None
+) -> C.RunConfig:
+    """The run config before command-line overrides: a preset or a config file, and for real
+    data the prepared directory's sizes and special ids (D's filter table follows its length)."""
+    if kind == "synthetic":
+        cfg = C.RunConfig.from_file(config) if config else C.preset(preset)
+        return C.override(cfg, "task", oracle_path=str(oracle.resolve()) if oracle else None)
+    from dataclasses import replace
+
+    from .tasks.data import read_data_config
+
+    task = read_data_config(kind, data)
+    if config is None:
+        return C.data_preset(preset, kind).bind(task)
+    cfg = C.RunConfig.from_file(config)
+    orders = cfg.task.bleu_orders if cfg.task.kind == kind else task.bleu_orders
+    return replace(cfg, task=replace(task, bleu_orders=orders))
+
+
+def _data_command(kind: str, default_preset: str, doc: str):
+    """`train text|music DATA`: the options of `train synthetic`, a data directory instead of
+    an oracle, and the real-data presets."""
+    import inspect
+    import typing
+
+    hints = typing.get_type_hints(train_synthetic)
+    presets = ", ".join(n for n, p in C.DATA_PRESETS.items() if p.kind == kind)
+    params = [
+        inspect.Parameter(
+            "data",
+            inspect.Parameter.POSITIONAL_OR_KEYWORD,
+            default=typer.Argument(..., help=f"a directory from `seqgan-ray prepare {kind}`"),
+            annotation=Path,
+        )
+    ]
+    for param in inspect.signature(train_synthetic).parameters.values():
+        if param.name == "oracle":
+            continue
+        if param.name == "preset":
+            param = param.replace(default=typer.Option(default_preset, help=presets))
+        params.append(param.replace(annotation=hints[param.name]))
+
+    def command(data: Path, **options) -> None:
+        options.pop("oracle", None)
+        _train(kind, data, oracle=None, **options)
+
+    command.__signature__ = inspect.Signature(params)
+    command.__annotations__ = {p.name: p.annotation for p in params} | {"return": None}
+    command.__doc__ = doc
+    command.__name__ = f"train_{kind}"
+    return command
+
+
+train_app.command("text")(
+    _data_command(
+        "text",
+        "poems",
+        "Train on a prepared text corpus (BLEU against its test split, paper §5).",
+    )
+)
+train_app.command("music")(
+    _data_command(
+        "music",
+        "nottingham",
+        "Train on prepared MIDI melodies (BLEU-4 and pitch MSE on its test split, paper §5).",
+    )
+)
 
 
 def _ray_runtime(address: str | None, verbose: bool, **options):
@@ -211,31 +307,97 @@ def experiment_synthetic(
     frontier_samples: int = typer.Option(10_000, help="samples per method and temperature"),
 ) -> None:
     """Table 1 and Figure 2: SeqGAN vs Random, MLE, SS, PG-BLEU and a constant-reward control."""
-    from . import config as C
-    from .experiment import parse_methods, run_experiment
-    from .frontier import parse_temperatures, run_frontier
+    from .experiment import parse_methods
 
     chosen = parse_methods(methods)
+    cfg = C.preset(preset)
+    cfg = C.override(cfg, "task", oracle_path=str(oracle.resolve()) if oracle else None)
+    out = out or Path("runs") / f"experiment-synthetic-{preset}"
+    _study(cfg, out, chosen, seed, test_samples, jobs, frontier, temperatures, frontier_samples)
+
+
+def _study(
+    cfg: C.RunConfig,
+    out: Path,
+    methods: tuple[str, ...],
+    seed: int | None,
+    test_samples: int | None,
+    jobs: int | None,
+    frontier: bool,
+    temperatures: str | None,
+    frontier_samples: int,
+    title: str = "Synthetic data",
+    paper: dict | None = None,
+) -> None:
+    """`experiment synthetic|text|music`: the methods side by side, then the optional frontier."""
+    from .experiment import run_experiment
+    from .frontier import parse_temperatures, run_frontier
+
     taus = parse_temperatures(temperatures)
     if frontier_samples < 2:
         raise UserError(f"--frontier-samples must be >= 2 (got {frontier_samples})")
-    cfg = C.preset(preset)
-    cfg = C.override(cfg, "schedule", test_samples=test_samples)
-    cfg = C.override(cfg, "task", oracle_path=str(oracle.resolve()) if oracle else None)
-    cfg = C.override(cfg, "run", seed=seed)
     if jobs is not None and jobs < 1:
         raise UserError(f"--jobs must be >= 1 (got {jobs})")
-    out = out or Path("runs") / f"experiment-synthetic-{preset}"
-    results = run_experiment(cfg, out, chosen, jobs, echo=typer.echo)
+    cfg = C.override(cfg, "schedule", test_samples=test_samples)
+    cfg = C.override(cfg, "run", seed=seed)
+    results = run_experiment(cfg, out, methods, jobs, echo=typer.echo, title=title, paper=paper)
     typer.echo((out / "results.md").read_text())
     typer.echo(f"wall time {results['wall_s'] / 60:.1f} min; results in {out}")
     if frontier:
         t0 = time.perf_counter()
         typer.echo(f"temperature sweep over {', '.join(map(str, taus))} ...")
-        run_frontier(out, chosen, taus, frontier_samples, echo=typer.echo)
+        run_frontier(out, methods, taus, frontier_samples, echo=typer.echo)
         typer.echo(
             f"frontier in {out / 'frontier.json'} ({(time.perf_counter() - t0) / 60:.1f} min)"
         )
+
+
+_DATASET_TITLES = {"poems": "Chinese poems", "obama": "Obama speeches", "nottingham": "Nottingham"}
+
+
+def _data_experiment(kind: str, default_preset: str):
+    def command(
+        data: Path = typer.Argument(..., help=f"a directory from `seqgan-ray prepare {kind}`"),
+        preset: str = typer.Option(
+            default_preset,
+            help=", ".join(n for n, p in C.DATA_PRESETS.items() if p.kind == kind),
+        ),
+        out: Path | None = typer.Option(None, help="experiment directory"),
+        methods: str | None = typer.Option(
+            None, help="comma-separated methods (default seqgan,mle: the paper's comparison)"
+        ),
+        seed: int | None = typer.Option(None, help="run seed (paper: 88)"),
+        test_samples: int | None = typer.Option(None, help="samples for each method's final BLEU"),
+        jobs: int | None = typer.Option(None, help="methods run at once (default: one per CPU)"),
+        frontier: bool = typer.Option(
+            False, help="also sweep each final generator over temperature (BLEU vs NLL-test)"
+        ),
+        temperatures: str | None = typer.Option(
+            None, help="comma-separated temperatures for --frontier (default 0.6..1.5)"
+        ),
+        frontier_samples: int = typer.Option(2_000, help="samples per method and temperature"),
+    ) -> None:
+        from .experiment import PAPER_REAL, REAL_DATA_METHODS, parse_methods
+        from .tasks.data import read_data_config
+
+        chosen = parse_methods(methods, REAL_DATA_METHODS)
+        cfg = C.data_preset(preset, kind).bind(read_data_config(kind, data))
+        dataset = preset.removesuffix("-cpu")
+        title = f"{_DATASET_TITLES.get(dataset, Path(cfg.task.data).name)} ({preset})"
+        out = out or Path("runs") / f"experiment-{kind}-{preset}"
+        _study(
+            cfg, out, chosen, seed, test_samples, jobs, frontier, temperatures, frontier_samples,
+            title, PAPER_REAL.get(dataset, {}),
+        )  # fmt: skip
+
+    command.__doc__ = (
+        f"Paper §5 on {kind}: SeqGAN vs MLE with the same budget, BLEU on the test split, t-test."
+    )
+    return command
+
+
+experiment_app.command("text")(_data_experiment("text", "poems-cpu"))
+experiment_app.command("music")(_data_experiment("music", "nottingham-cpu"))
 
 
 @sweep_app.command("synthetic")
@@ -259,24 +421,35 @@ def sweep_synthetic(
     verbose: bool = typer.Option(False, help="show Ray's and Tune's own output"),
 ) -> None:
     """Sweep the adversarial schedule with Ray Tune (ASHA on NLL-oracle)."""
+    cfg = _base_config("synthetic", None, preset, config, oracle)
+    out = out or Path("runs") / f"sweep-synthetic-{config.stem if config else preset}"
+    _sweep(**{k: v for k, v in locals().items() if k not in ("preset", "config", "oracle")})
+
+
+def _sweep(
+    cfg: C.RunConfig,
+    out: Path,
+    num_samples: int,
+    max_concurrent: int | None,
+    search_space: Path | None,
+    scheduler: str,
+    rollout_workers: int,
+    resume: bool,
+    address: str | None,
+    verbose: bool,
+) -> None:
     import os
 
-    from . import config as C
     from .distributed.session import connect, is_embedded
+    from .tasks import main_metric, preflight
     from .tune import load_space, run_sweep, trial_bundles
 
-    cfg = C.RunConfig.from_file(config) if config else C.preset(preset)
-    cfg = C.override(cfg, "task", oracle_path=str(oracle.resolve()) if oracle else None)
     space = load_space(search_space)
     if max_concurrent is not None and max_concurrent < 1:
         raise UserError(f"--max-concurrent must be >= 1 (got {max_concurrent})")
     if rollout_workers < 1:
         raise UserError(f"--rollout-workers must be >= 1 (got {rollout_workers})")
-    if cfg.task.oracle_path:
-        from .tasks.synthetic import SyntheticTask
-
-        SyntheticTask.official_oracle(cfg)
-    out = out or Path("runs") / f"sweep-synthetic-{config.stem if config else preset}"
+    preflight(cfg)
     num_cpus = None
     if is_embedded(address):
         # Logical CPUs for `max_concurrent` trials' bundles; trials alternate between their
@@ -291,11 +464,44 @@ def sweep_synthetic(
         echo=typer.echo,
     )  # fmt: skip
     typer.echo((out / "sweep_results.md").read_text())
-    best = (outcome["best"] or {}).get("best_nll_oracle")
+    metric = main_metric(cfg)
+    best = (outcome["best"] or {}).get(f"best_{metric.key}")
     typer.echo(
-        f"{outcome['trials']} trials in {(time.perf_counter() - t0) / 60:.1f} min; best NLL-oracle "
-        f"{best if best is None else round(best, 4)}; its config: {out / 'best_config.json'}"
+        f"{outcome['trials']} trials in {(time.perf_counter() - t0) / 60:.1f} min; best "
+        f"{metric.label} {best if best is None else round(best, 4)}; "
+        f"its config: {out / 'best_config.json'}"
     )
+
+
+def _data_sweep(kind: str, default_preset: str):
+    def command(
+        data: Path = typer.Argument(..., help=f"a directory from `seqgan-ray prepare {kind}`"),
+        preset: str = typer.Option(default_preset, help="the base config's preset"),
+        config: Path | None = typer.Option(None, help="a config.json as the base instead"),
+        num_samples: int = typer.Option(8, help="trials"),
+        max_concurrent: int | None = typer.Option(
+            None, help="trials at once (default: one per CPU core locally, unlimited on a cluster)"
+        ),
+        search_space: Path | None = typer.Option(
+            None, help="JSON search space (default: Figure 3's knobs, see `sweep synthetic`)"
+        ),
+        scheduler: str = typer.Option("asha", help="asha (early stopping) or fifo"),
+        rollout_workers: int = typer.Option(1, help="roll-out actors per trial (one CPU each)"),
+        out: Path | None = typer.Option(None, help="sweep directory"),
+        resume: bool = typer.Option(False, help="continue a sweep whose driver died"),
+        address: str | None = typer.Option(None, help="Ray cluster to join (default: local Ray)"),
+        verbose: bool = typer.Option(False, help="show Ray's and Tune's own output"),
+    ) -> None:
+        cfg = _base_config(kind, data, preset, config)
+        out = out or Path("runs") / f"sweep-{kind}-{config.stem if config else preset}"
+        _sweep(**{k: v for k, v in locals().items() if k not in ("data", "preset", "config")})
+
+    command.__doc__ = f"Sweep the adversarial schedule on {kind} data (ASHA on BLEU, maximised)."
+    return command
+
+
+sweep_app.command("text")(_data_sweep("text", "poems-cpu"))
+sweep_app.command("music")(_data_sweep("music", "nottingham-cpu"))
 
 
 @prepare_app.command("text")
@@ -402,6 +608,28 @@ def metrics_self_bleu(
     typer.echo(
         json.dumps(result) if as_json else f"self-BLEU-{n} = {value:.4f} ({len(hyps)} samples)"
     )
+
+
+@app.command("sample")
+def sample(
+    run_dir: Path = typer.Argument(..., help="a run directory (its last checkpoint is used)"),
+    n: int = typer.Option(20, "-n", help="how many sequences"),
+    temperature: float = typer.Option(1.0, help="sampling temperature"),
+    seed: int = typer.Option(0, help="sampling seed"),
+    out: Path | None = typer.Option(
+        None, help="music: directory for the MIDI files (default RUN_DIR/samples-midi)"
+    ),
+) -> None:
+    """Generate from a trained run: text is printed detokenized, tunes are written as MIDI."""
+    from .generate import as_text, generate, write_midi
+
+    cfg, samples = generate(run_dir, n, temperature, seed)
+    if cfg.task.kind == "music":
+        paths = write_midi(cfg, samples, out or run_dir / "samples-midi")
+        typer.echo(f"wrote {len(paths)} MIDI files to {paths[0].parent}")
+        return
+    for line in as_text(cfg, samples):
+        typer.echo(line)
 
 
 def _print_summary(summary: dict) -> None:

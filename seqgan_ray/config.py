@@ -64,6 +64,65 @@ class SyntheticTaskConfig:
         )
         _raise("task config", p)
 
+    @property
+    def kind(self) -> str:
+        return "synthetic"
+
+    end_token = None  # fixed length T: no end token, no padding (class constants, not fields)
+    pad_token = 0
+
+
+TASK_KINDS = ("text", "music")
+
+
+@dataclass(frozen=True)
+class DataTaskConfig:
+    """A prepared data directory (`seqgan-ray prepare text|music`) as the real set (paper §5).
+
+    The sizes and special ids come from the directory itself (`bind_data`); the paper's quality
+    metric is BLEU of every sample against the whole test split, at the orders in `bleu_orders`
+    (the first is the main metric), and for music also the pitch MSE (musicdata.pitch_mse)."""
+
+    kind: str = "text"
+    data: str = ""  # the prepared directory (train.arrow, test.arrow, vocab.json)
+    vocab_size: int = 2
+    seq_len: int = 20
+    num_train: int = 1
+    start_token: int = 0  # fed as G's first input only (text: <start>; music: the rest key 0)
+    end_token: int | None = None  # text: <end>, then <pad>; music: fixed length, none
+    pad_token: int = 0
+    bleu_orders: tuple[int, ...] = (4,)  # paper: poems BLEU-2, Obama BLEU-3/4, Nottingham BLEU-4
+    bleu_smoothing: str = "none"  # the paper's sentence BLEU (nltk method0); method1 also allowed
+
+    def __post_init__(self) -> None:
+        p: list[str] = []
+        _check(p, self.kind in TASK_KINDS, f"task kind must be text or music (got {self.kind!r})")
+        _check(p, self.vocab_size >= 2, f"vocab_size must be >= 2 (got {self.vocab_size})")
+        _check(p, self.seq_len >= 1, f"seq_len T must be >= 1 (got {self.seq_len})")
+        _check(p, self.num_train >= 1, f"num_train must be >= 1 (got {self.num_train})")
+        ids = {"start_token": self.start_token, "pad_token": self.pad_token}
+        if self.end_token is not None:
+            ids["end_token"] = self.end_token
+        for name, value in ids.items():
+            _check(
+                p, 0 <= value < self.vocab_size, f"{name} must be in [0, vocab_size) (got {value})"
+            )
+        _check(
+            p,
+            len(self.bleu_orders) >= 1 and all(1 <= n <= 5 for n in self.bleu_orders),
+            f"bleu_orders must be orders in 1..5 (got {self.bleu_orders})",
+        )
+        _check(
+            p,
+            self.bleu_smoothing in ("none", "method1"),
+            f"bleu_smoothing must be none or method1 (got {self.bleu_smoothing!r})",
+        )
+        _raise("task config", p)
+
+    @property
+    def oracle_path(self) -> None:  # real data has no oracle
+        return None
+
 
 @dataclass(frozen=True)
 class GeneratorConfig:
@@ -225,7 +284,7 @@ class MethodConfig:
 
 @dataclass(frozen=True)
 class RunConfig:
-    task: SyntheticTaskConfig = field(default_factory=SyntheticTaskConfig)
+    task: SyntheticTaskConfig | DataTaskConfig = field(default_factory=SyntheticTaskConfig)
     generator: GeneratorConfig = field(default_factory=GeneratorConfig)
     discriminator: DiscriminatorConfig = field(default_factory=DiscriminatorConfig)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
@@ -290,6 +349,8 @@ def _build(cls: type, data: Any, where: str) -> Any:
     kwargs = {}
     for name, value in data.items():
         section = _SECTIONS.get(name) if cls is RunConfig else None
+        if name == "task" and isinstance(value, dict) and value.get("kind") in TASK_KINDS:
+            section = DataTaskConfig
         if section is not None:
             kwargs[name] = _build(section, value, f"{where}.{name}")
         elif isinstance(value, list):
@@ -408,6 +469,93 @@ TINY = RunConfig(
     ),
     device="cpu",
 )
+
+
+def filter_table(seq_len: int, fraction: float = 1.0) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """D's (window sizes, filter counts) for sequences of length T, at `fraction` of the counts.
+
+    T = 20 is Table 5 exactly. Other lengths keep Table 5's shape: windows 1..min(10, T) with
+    its counts, then a window of round(T / 2) when that exceeds 10, and one of T, 160 filters
+    each (T = 32 gives 1..10, 16, 32)."""
+    if seq_len == 20:
+        sizes, counts = PAPER_FILTER_SIZES, PAPER_NUM_FILTERS
+    else:
+        small = [h for h in PAPER_FILTER_SIZES if h <= min(10, seq_len)]
+        large = [h for h in (round(seq_len / 2), seq_len) if h > 10]
+        sizes = tuple(dict.fromkeys([*small, *large]))
+        counts = tuple(PAPER_NUM_FILTERS[h - 1] if h <= 10 else 160 for h in sizes)
+    return tuple(sizes), tuple(max(1, round(c * fraction)) for c in counts)
+
+
+@dataclass(frozen=True)
+class DataPreset:
+    """A preset for real data: everything but the data, which `bind` takes from a prepared
+    directory (sizes, special ids) — D's filter table follows the data's sequence length."""
+
+    kind: str
+    bleu_orders: tuple[int, ...]
+    filter_fraction: float = 1.0  # of Table 5's filter counts
+    discriminator: DiscriminatorConfig = field(default_factory=DiscriminatorConfig)
+    generator: GeneratorConfig = field(default_factory=GeneratorConfig)
+    schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
+    device: str = "auto"
+
+    def bind(self, data: DataTaskConfig) -> RunConfig:
+        sizes, counts = filter_table(data.seq_len, self.filter_fraction)
+        return RunConfig(
+            task=replace(data, bleu_orders=self.bleu_orders),
+            generator=self.generator,
+            discriminator=replace(self.discriminator, filter_sizes=sizes, num_filters=counts),
+            schedule=self.schedule,
+            device=self.device,
+        )
+
+
+# The paper's real-data studies (§5) at the official code's schedule (GPU-sized, like `paper`),
+# and `*-cpu` versions sized for 2 CPU cores: D at a quarter of the filters, one d-step of one
+# epoch on 5,000 negatives + 5,000 real sequences, a shorter schedule (README "Real data").
+_CPU_SCHEDULE = ScheduleConfig(
+    mle_epochs=30,
+    d_pretrain_rounds=5,
+    adversarial_iterations=40,
+    d_steps=1,
+    k_epochs=1,
+    num_negatives=5_000,
+    num_positives=5_000,
+    eval_interval=5,
+    eval_samples=1_000,
+    test_samples=5_000,
+    checkpoint_every=5,
+    score_dtype="bfloat16",
+)
+_TINY_DATA = DataPreset(
+    kind="text",
+    bleu_orders=(2,),
+    filter_fraction=0.04,
+    discriminator=DiscriminatorConfig(emb_dim=8),
+    generator=GeneratorConfig(emb_dim=8, hidden_dim=8),
+    schedule=replace(TINY.schedule, num_negatives=64, num_positives=64),
+    device="cpu",
+)
+DATA_PRESETS: dict[str, DataPreset] = {
+    "poems": DataPreset("text", (2,)),
+    "obama": DataPreset("text", (3, 4)),
+    "nottingham": DataPreset("music", (4,)),
+    "poems-cpu": DataPreset("text", (2,), 0.25, schedule=_CPU_SCHEDULE),
+    "obama-cpu": DataPreset("text", (3, 4), 0.25, schedule=_CPU_SCHEDULE),
+    "nottingham-cpu": DataPreset("music", (4,), 0.25, schedule=_CPU_SCHEDULE),
+    "text-tiny": _TINY_DATA,
+    "music-tiny": replace(_TINY_DATA, kind="music", bleu_orders=(4,)),
+}
+
+
+def data_preset(name: str, kind: str) -> DataPreset:
+    found = DATA_PRESETS.get(name)
+    if found is None or found.kind != kind:
+        names = [n for n, p in DATA_PRESETS.items() if p.kind == kind]
+        raise ConfigError(f"unknown {kind} preset {name!r}; choose one of {', '.join(names)}")
+    return found
+
 
 PRESETS: dict[str, RunConfig] = {
     "paper": PAPER,

@@ -1,5 +1,6 @@
-"""The paper's synthetic study (Table 1, Figure 2) as one experiment: shared MLE pre-training,
-every method as its own ordinary run directory, Welch t-tests of SeqGAN against each method.
+"""The paper's studies as one experiment: shared MLE pre-training, every method as its own
+ordinary run directory, Welch t-tests of SeqGAN against each method on the task's per-sequence
+main metric (synthetic: Table 1 and Figure 2 on NLL-oracle; text and music: §5 on BLEU).
 
     OUT/pretrain/       MLE pre-training (the state every method but Random starts from)
     OUT/<method>/       one normal run per method (resumable, runnable on its own)
@@ -27,6 +28,7 @@ from .config import METHODS, RunConfig, override
 from .errors import UserError
 from .rundir import RunDir, read_metrics
 from .significance import welch
+from .tasks import main_metric
 
 # Paper Table 1 (NLL-oracle); the constant-reward control is ours.
 PAPER_TABLE1 = {
@@ -45,8 +47,18 @@ LABELS = {
     "constant": "Constant reward (control)",
     "seqgan": "SeqGAN",
 }
+# Paper §5 (BLEU against the whole test set; Nottingham also the pitch MSE, lower is better).
+PAPER_REAL = {
+    "poems": {"bleu2": {"mle": 0.667, "seqgan": 0.739}},
+    "obama": {"bleu3": {"mle": 0.519, "seqgan": 0.556}, "bleu4": {"mle": 0.416, "seqgan": 0.427}},
+    "nottingham": {
+        "bleu4": {"mle": 0.921, "seqgan": 0.941},
+        "mse": {"mle": 22.38, "seqgan": 20.62},
+    },
+}
 # Longest first, so the slowest run starts at once and the short ones fill the other slots.
 RUN_ORDER = ("seqgan", "ss", "pg_bleu", "mle", "constant", "random")
+REAL_DATA_METHODS = ("seqgan", "mle")  # the paper's real-data comparison
 
 
 def method_config(cfg: RunConfig, name: str) -> RunConfig:
@@ -58,9 +70,9 @@ def pretrain_config(cfg: RunConfig) -> RunConfig:
     return override(method_config(cfg, "mle"), "schedule", adversarial_iterations=0)
 
 
-def parse_methods(text: str | None) -> tuple[str, ...]:
+def parse_methods(text: str | None, default: tuple[str, ...] = RUN_ORDER) -> tuple[str, ...]:
     if not text:
-        return RUN_ORDER
+        return default
     names = tuple(dict.fromkeys(m.strip() for m in text.split(",") if m.strip()))
     unknown = [m for m in names if m not in METHODS]
     if unknown or not names:
@@ -76,9 +88,15 @@ def run_experiment(
     methods: Sequence[str] = RUN_ORDER,
     jobs: int | None = None,
     echo: Callable[[str], None] = print,
+    title: str = "Synthetic data",
+    paper: dict[str, dict[str, float | None]] | None = None,
 ) -> dict:
-    """Run (or finish) the experiment in `out` and write its results; returns results.json's dict."""
+    """Run (or finish) the experiment in `out` and write its results; returns results.json's dict.
+
+    `paper` maps a final metric key (nll_oracle, bleu2, mse, ...) to the paper's value per
+    method, shown beside ours (default: Table 1 for the synthetic task)."""
     out = Path(out)
+    metric = main_metric(cfg)
     _claim(out, cfg, methods)
     t0 = time.perf_counter()
     cpus = os.cpu_count() or 1
@@ -106,10 +124,13 @@ def run_experiment(
         }
         for future in as_completed(futures):
             summary = future.result()
-            echo(f"  {futures[future]}: NLL-oracle {summary['final/nll_oracle']:.4f}")
+            value = summary[f"final/{metric.key}"]
+            echo(f"  {futures[future]}: {metric.label} {value:.4f}")
 
     # 3. Results.
-    results = collect_results(out, cfg, runs)
+    if paper is None and cfg.task.kind == "synthetic":
+        paper = {"nll_oracle": PAPER_TABLE1}
+    results = collect_results(out, cfg, runs, title, paper or {})
     # Summed over the invocations that built the experiment (a resumed or re-run experiment
     # must not report only its last, possibly trivial, invocation).
     earlier = out / "results.json"
@@ -147,7 +168,7 @@ def _run_one(cfg_dict: dict, out: str, init_from: str | None, threads: int) -> d
     keep_freed_memory()
     torch.set_num_threads(threads)
     run = RunDir(out)
-    if run.final_nll.exists():
+    if run.final_scores(main_metric(RunConfig.from_dict(cfg_dict)).key).exists():
         final = [r for r in read_metrics(run.metrics) if r["phase"] == "final"]
         return final[-1]
     cfg = RunConfig.from_dict(cfg_dict)
@@ -157,79 +178,124 @@ def _run_one(cfg_dict: dict, out: str, init_from: str | None, threads: int) -> d
     )
 
 
-def collect_results(out: Path, cfg: RunConfig, methods: Sequence[str]) -> dict:
-    """Per-method final NLL-oracle, curves, and Welch t-tests of SeqGAN vs every other method."""
-    per_sequence = {m: RunDir(out / m).read_final_nll() for m in methods}
+def collect_results(
+    out: Path, cfg: RunConfig, methods: Sequence[str], title: str, paper: dict
+) -> dict:
+    """Per-method final metrics, curves, and Welch t-tests of SeqGAN vs every other method on
+    the per-sequence main metric."""
+    metric = main_metric(cfg)
+    per_sequence = {m: RunDir(out / m).read_final_scores(metric.key) for m in methods}
     rows = {}
     for m in methods:
         values = per_sequence[m]
+        final = _final_row(RunDir(out / m))
         rows[m] = {
             "label": LABELS[m],
-            "nll_oracle": float(values.mean()),
+            metric.key: float(values.mean()),
             "std": float(values.std(ddof=1)),
             "n": int(len(values)),
-            "paper": PAPER_TABLE1[m],
-            "curve": _curve(RunDir(out / m)),
+            "final": final,
+            "paper": {k: v.get(m) for k, v in paper.items() if v.get(m) is not None},
+            "curve": _curve(RunDir(out / m), metric.key),
         }
     tests = {}
     if "seqgan" in methods:
         for m in methods:
             if m != "seqgan":
                 tests[m] = welch(per_sequence["seqgan"], per_sequence[m])
-    after_mle = None
     pre = RunDir(out / "pretrain")
-    if pre.metrics.exists():
-        finals = [r for r in read_metrics(pre.metrics) if r["phase"] == "final"]
-        after_mle = finals[-1]["final/nll_oracle"] if finals else None
+    after_mle = _final_row(pre).get(metric.key) if pre.metrics.exists() else None
     return {
+        "title": title,
+        "metric": {"key": metric.key, "label": metric.label, "higher": metric.higher_is_better},
         "config": cfg.to_dict(),
         "pretrain_epochs": cfg.schedule.mle_epochs,
-        "nll_oracle_after_mle": after_mle,
+        "after_mle": after_mle,
         "methods": rows,
         "t_tests_vs_seqgan": tests,
     }
 
 
-def _curve(run: RunDir) -> list[list[float]]:
-    """(epoch, NLL-oracle) at every evaluation of a run, pre-training included."""
+def _final_row(run: RunDir) -> dict[str, float]:
+    """The run's final evaluation (every final/ metric, prefix dropped)."""
+    finals = [r for r in read_metrics(run.metrics) if r["phase"] == "final"]
+    if not finals:
+        return {}
+    return {k.removeprefix("final/"): v for k, v in finals[-1].items() if k.startswith("final/")}
+
+
+def _curve(run: RunDir, key: str) -> list[list[float]]:
+    """(epoch, main metric) at every evaluation of a run, pre-training included."""
     return [
-        [r["epoch"], r["eval/nll_oracle"]]
+        [r["epoch"], r[f"eval/{key}"]]
         for r in read_metrics(run.metrics)
-        if "eval/nll_oracle" in r and "epoch" in r
+        if f"eval/{key}" in r and "epoch" in r
     ]
+
+
+_COLUMN_LABELS = {"nll_oracle": "NLL-oracle", "nll_test": "NLL-test", "mse": "pitch MSE"}
+
+
+def _column_label(key: str) -> str:
+    return _COLUMN_LABELS.get(key) or (f"BLEU-{key[4:]}" if key.startswith("bleu") else key)
 
 
 def render_results(results: dict) -> str:
     """results.md from results.json alone (so the table can always be re-made from the JSON)."""
-    rows = results["methods"]
-    tests = results["t_tests_vs_seqgan"]
+    rows, tests = results["methods"], results["t_tests_vs_seqgan"]
+    metric = results.get("metric") or {"key": "nll_oracle", "label": "NLL-oracle", "higher": False}
+    key, label = metric["key"], metric["label"]
+    first = next(iter(rows.values()), {})
+    # Every other final metric, NLL-test last (the diversity side, issue 7), paper values beside.
+    others = [k for k in first.get("final", {}) if k not in (key, "nll_test")]
+    others += ["nll_test"] if "nll_test" in first.get("final", {}) else []
+    direction = "higher" if metric["higher"] else "lower"
+    head = f"| method | {label} (ours) | ± std | paper | p-value vs SeqGAN (Welch) |"
+    for k in others:
+        head += f" {_column_label(k)} |" + (" paper |" if _has_paper(rows, k) else "")
     lines = [
-        "# Synthetic data: NLL-oracle (lower is better)",
+        f"# {results.get('title', 'Synthetic data')}: {label} ({direction} is better)",
         "",
-        "| method | NLL-oracle (ours) | ± std | paper | p-value vs SeqGAN (Welch) |",
-        "| --- | --- | --- | --- | --- |",
+        head,
+        "|" + " --- |" * (head.count("|") - 1),
     ]
     for m, row in rows.items():
-        paper = "–" if row["paper"] is None else f"{row['paper']:.3f}"
+        paper = _paper(row, key)
         p = "–" if m not in tests else _format_p(tests[m]["p"])
-        lines.append(
-            f"| {row['label']} | {row['nll_oracle']:.3f} | {row['std']:.3f} | {paper} | {p} |"
-        )
-    n = next(iter(rows.values()))["n"] if rows else 0
-    after = results.get("nll_oracle_after_mle")
+        line = f"| {row['label']} | {row[key]:.3f} | {row['std']:.3f} | {paper} | {p} |"
+        for k in others:
+            value = row.get("final", {}).get(k)
+            line += " – |" if value is None else f" {value:.3f} |"
+            line += f" {_paper(row, k)} |" if _has_paper(rows, k) else ""
+        lines.append(line)
+    n = first.get("n", 0)
+    after = results.get("after_mle", results.get("nll_oracle_after_mle"))
     lines += [
         "",
-        f"Per-sequence NLL-oracle of {n:,} samples per method; the t-tests compare SeqGAN's "
+        f"Per-sequence {label} of {n:,} samples per method; the t-tests compare SeqGAN's "
         "per-sequence values with each method's (two-sided, unequal variances).",
     ]
     if after is not None:
+        official = " (the official code's log: 9.07)" if key == "nll_oracle" else ""
         lines.append(
-            f"NLL-oracle after the shared MLE pre-training ({results['pretrain_epochs']} epochs): "
-            f"{after:.3f} (the official code's log: 9.07)."
+            f"{label} after the shared MLE pre-training ({results['pretrain_epochs']} epochs): "
+            f"{after:.3f}{official}."
         )
     if "wall_s" in results:
         lines.append(f"Wall time: {results['wall_s'] / 60:.1f} min.")
     return "\n".join(lines) + "\n"
+
+
+def _paper(row: dict, key: str) -> str:
+    value = row.get("paper")
+    if not isinstance(value, dict):  # results.json of an older release: one paper number
+        value = {"nll_oracle": value}
+    found = value.get(key)
+    return "–" if found is None else f"{found:.3f}"
+
+
+def _has_paper(rows: dict, key: str) -> bool:
+    return any(_paper(row, key) != "–" for row in rows.values())
 
 
 def _format_p(p: float) -> str:
@@ -239,8 +305,9 @@ def _format_p(p: float) -> str:
 
 
 def plot_learning_curves(results: dict, path: str | Path) -> None:
-    """NLL-oracle against epoch for every method, the pre-training/adversarial boundary marked
-    (the paper's Figure 2)."""
+    """The main metric against epoch for every method, the pre-training/adversarial boundary
+    marked (the paper's Figure 2)."""
+    metric = results.get("metric") or {"key": "nll_oracle", "label": "NLL-oracle"}
     import matplotlib
 
     matplotlib.use("Agg")
@@ -253,13 +320,13 @@ def plot_learning_curves(results: dict, path: str | Path) -> None:
             xs, ys = zip(*curve)
             ax.plot(xs, ys, label=row["label"], lw=1.6 if m == "seqgan" else 1.0)
         else:  # Random: no training, one final value
-            ax.axhline(row["nll_oracle"], ls=":", c="gray", label=row["label"])
+            ax.axhline(row[metric["key"]], ls=":", c="gray", label=row["label"])
     boundary = results["pretrain_epochs"] - 0.5  # between the last MLE epoch and iteration 0
     ax.axvline(boundary, c="k", ls="--", lw=0.8)
     ymin, ymax = ax.get_ylim()
     ax.text(boundary, ymax, " adversarial training / baselines start", va="top", fontsize=8)
     ax.set_xlabel("epoch (pre-training, then adversarial iteration)")
-    ax.set_ylabel("NLL-oracle")
+    ax.set_ylabel(metric["label"])
     if not math.isfinite(ymin):
         ax.set_ylim(auto=True)
     ax.legend(fontsize=8)

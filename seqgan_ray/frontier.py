@@ -5,6 +5,7 @@ and NLL-oracle falls while NLL-test (its NLL of held-out real data, i.e. coverag
 (Caccia et al., "Language GANs Falling Short", ICLR 2020). So a method is better than MLE only
 if its (NLL-test, NLL-oracle) point lies below MLE's *curve* over temperatures, not below MLE's
 single tau = 1 point. This module computes the curves and says where each method lies.
+On text and music the quality axis is the task's BLEU (higher is better) instead.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from .errors import UserError
 from .models import Generator
 from .rundir import RunDir
 from .sampling import sample_sequences
-from .tasks.synthetic import SyntheticTask
+from .tasks import Metric, main_metric, make_task
 
 DEFAULT_TEMPERATURES = (0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5)
 
@@ -32,7 +33,16 @@ def load_generator(run_dir: str | Path) -> tuple[RunConfig, Generator]:
     state = checkpoint.load(RunDir(run_dir).checkpoint)
     cfg = RunConfig.from_dict(state["config"])
     t, g = cfg.task, cfg.generator
-    gen = Generator(t.vocab_size, g.emb_dim, g.hidden_dim, t.seq_len, t.start_token, g.init_std)
+    gen = Generator(
+        t.vocab_size,
+        g.emb_dim,
+        g.hidden_dim,
+        t.seq_len,
+        t.start_token,
+        g.init_std,
+        end_token=t.end_token,
+        pad_token=t.pad_token,
+    )
     gen.load_state_dict(state["learner"]["generator"])
     return cfg, gen.eval().requires_grad_(False)
 
@@ -51,13 +61,15 @@ def parse_temperatures(text: str | None) -> tuple[float, ...]:
 
 @torch.no_grad()
 def sweep(
-    task: SyntheticTask,
+    task,
     generator: Generator,
     temperatures: Sequence[float],
     samples: int,
     key: tuple,
+    metric: Metric = Metric("nll_oracle", "NLL-oracle", False),
 ) -> list[dict[str, float]]:
-    """(temperature, NLL-oracle, NLL-test) for one generator at each temperature.
+    """(temperature, quality, NLL-test) for one generator at each temperature; quality is the
+    task's main metric (NLL-oracle, or BLEU-n on real data).
 
     Every generator is sampled with the same keys (common random numbers), so differences
     between methods are not sampling noise of the uniforms.
@@ -68,22 +80,25 @@ def sweep(
         points.append(
             {
                 "temperature": float(tau),
-                "nll_oracle": task.nll_oracle(ys),
+                metric.key: task.quality(ys)[metric.key],
                 "nll_test": task.nll_test(generator, tau),
             }
         )
     return points
 
 
-def below_curve(points: list[dict], reference: list[dict]) -> dict[str, float]:
+def below_curve(
+    points: list[dict], reference: list[dict], key: str = "nll_oracle", higher: bool = False
+) -> dict[str, float]:
     """Where `points` lie against the `reference` curve (MLE's): for each point whose NLL-test
-    is inside the reference's range, reference NLL-oracle at the same NLL-test (linear
-    interpolation) minus the point's. Positive gap = the point is better than tuned MLE."""
+    is inside the reference's range, how much better its quality is than the reference's at the
+    same NLL-test (linear interpolation). Positive gap = the point beats tuned MLE."""
+    sign = 1.0 if higher else -1.0
     ref = sorted(reference, key=lambda p: p["nll_test"])
     xs = np.array([p["nll_test"] for p in ref])
-    ys = np.array([p["nll_oracle"] for p in ref])
+    ys = np.array([p[key] for p in ref])
     gaps = [
-        float(np.interp(p["nll_test"], xs, ys) - p["nll_oracle"])
+        float(sign * (p[key] - np.interp(p["nll_test"], xs, ys)))
         for p in points
         if xs[0] <= p["nll_test"] <= xs[-1]
     ]
@@ -107,17 +122,22 @@ def run_frontier(
     if not present:
         raise UserError(f"{out} holds no finished method runs to sweep")
     cfg, _ = load_generator(out / present[0])
-    task = SyntheticTask(cfg, torch.device("cpu"))
+    task, metric = make_task(cfg, torch.device("cpu")), main_metric(cfg)
     curves = {}
     for m in present:
         _, gen = load_generator(out / m)
-        curves[m] = sweep(task, gen, temperatures, samples, (cfg.seed, "frontier"))
+        curves[m] = sweep(task, gen, temperatures, samples, (cfg.seed, "frontier"), metric)
         at1 = min(curves[m], key=lambda p: abs(p["temperature"] - 1.0))
-        echo(f"  {m}: tau=1 NLL-oracle {at1['nll_oracle']:.3f} NLL-test {at1['nll_test']:.3f}")
+        echo(f"  {m}: tau=1 {metric.label} {at1[metric.key]:.3f} NLL-test {at1['nll_test']:.3f}")
     verdict = {}
     if "mle" in curves:
-        verdict = {m: below_curve(c, curves["mle"]) for m, c in curves.items() if m != "mle"}
+        verdict = {
+            m: below_curve(c, curves["mle"], metric.key, metric.higher_is_better)
+            for m, c in curves.items()
+            if m != "mle"
+        }
     result = {
+        "metric": {"key": metric.key, "label": metric.label, "higher": metric.higher_is_better},
         "temperatures": list(temperatures),
         "samples": samples,
         "curves": curves,
@@ -136,16 +156,19 @@ def plot_frontier(result: dict, path: str | Path) -> None:
 
     from .experiment import LABELS
 
+    metric = result.get("metric") or {"key": "nll_oracle", "label": "NLL-oracle", "higher": False}
+    key = metric["key"]
     fig, ax = plt.subplots(figsize=(6.5, 4.5))
     for m, points in result["curves"].items():
         xs = [p["nll_test"] for p in points]
-        ys = [p["nll_oracle"] for p in points]
+        ys = [p[key] for p in points]
         (line,) = ax.plot(xs, ys, marker=".", label=LABELS.get(m, m))
         for p in points:
             if p["temperature"] == 1.0:
-                ax.plot(p["nll_test"], p["nll_oracle"], "o", mfc="none", ms=9, c=line.get_color())
+                ax.plot(p["nll_test"], p[key], "o", mfc="none", ms=9, c=line.get_color())
     ax.set_xlabel("NLL-test (diversity: lower is better)")
-    ax.set_ylabel("NLL-oracle (quality: lower is better)")
+    better = "higher" if metric["higher"] else "lower"
+    ax.set_ylabel(f"{metric['label']} (quality: {better} is better)")
     ax.set_title("temperature sweep; circles: tau = 1", fontsize=9)
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)

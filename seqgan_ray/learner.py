@@ -17,11 +17,10 @@ from .data import batches
 from .models import Discriminator, Generator, Policy
 from .rollout import BleuReward, DiscriminatorReward
 from .sampling import derive_seed, keyed_generator, sample_sequences
-from .tasks.synthetic import SyntheticTask
 
 
 class Learner:
-    def __init__(self, cfg: RunConfig, task: SyntheticTask, device: torch.device):
+    def __init__(self, cfg: RunConfig, task, device: torch.device):
         self.cfg, self.device, self.task = cfg, device, task
         g, d, tc = cfg.generator, cfg.discriminator, cfg.task
         torch.manual_seed(derive_seed(cfg.seed, "init"))
@@ -61,7 +60,8 @@ class Learner:
             return DiscriminatorReward(self.discriminator, self.cfg.schedule.score_dtype)
         if self._bleu_reward is None:  # the reference tables are built once per run
             refs = bleu_references(self.real, m.bleu_references, (self.cfg.seed, "bleu_references"))
-            self._bleu_reward = BleuReward(bleu_scorer(refs, m.bleu_n, m.bleu_smoothing))
+            scorer = bleu_scorer(refs, m.bleu_n, m.bleu_smoothing, self.task.end_token)
+            self._bleu_reward = BleuReward(scorer, self.task.end_token)
         return self._bleu_reward
 
     def sample(self, num: int, key: tuple) -> torch.Tensor:
@@ -75,14 +75,13 @@ class Learner:
     def final_evaluation(
         self, num: int, key: tuple
     ) -> tuple[dict[str, float], torch.Tensor, torch.Tensor]:
-        """Metrics of `num` samples, the samples, and per-sequence NLL-oracle (for t-tests)."""
+        """Metrics of `num` samples, the samples, and the per-sequence main metric (NLL-oracle
+        or BLEU: the input of the experiments' t-tests)."""
         tau = self.cfg.schedule.temperature
         samples = sample_sequences(self.generator.policy(), num, key, tau)
-        per_sequence = self.task.sequence_nll_oracle(samples)
-        stats = {
-            "final/nll_oracle": float(per_sequence.mean()),
-            "final/nll_test": self.task.nll_test(self.generator, tau),
-        }
+        per_sequence = self.task.sequence_scores(samples)
+        stats = {f"final/{k}": v for k, v in self.task.quality(samples).items()}
+        stats["final/nll_test"] = self.task.nll_test(self.generator, tau)
         return stats, samples.cpu(), per_sequence
 
     # --- Algorithm 1, line 2: MLE pre-training ------------------------------------------------

@@ -35,6 +35,7 @@ from collections.abc import Sequence
 import torch
 import torch.nn.functional as F
 
+from .bleu import strip_at
 from .models import Discriminator, Policy
 from .sampling import keyed_generator, sample_next
 
@@ -197,8 +198,8 @@ class DiscriminatorReward:
 class BleuReward:
     """PG-BLEU's reward (paper §4 baseline): BLEU of a completed sequence against reference data."""
 
-    def __init__(self, scorer):  # a bleu.BleuScorer over token-id sequences
-        self.scorer = scorer
+    def __init__(self, scorer, end_token: int | None = None):  # a bleu.BleuScorer over ids
+        self.scorer, self.end_token = scorer, end_token
 
     def context(self, y: torch.Tensor) -> None:
         return None
@@ -207,7 +208,7 @@ class BleuReward:
         return self.final(seqs).view(T - 1, B).t()
 
     def final(self, y: torch.Tensor) -> torch.Tensor:
-        scores = self.scorer.scores(y.cpu().numpy())
+        scores = self.scorer.scores(strip_at(y.cpu().numpy(), self.end_token))
         return torch.as_tensor(scores, dtype=torch.float32, device=y.device)
 
 

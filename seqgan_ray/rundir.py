@@ -18,7 +18,11 @@ class RunDir:
         self.metrics = self.path / "metrics.jsonl"
         self.checkpoint = self.path / "checkpoint.pt"
         self.samples = self.path / "samples.txt"
-        self.final_nll = self.path / "final_nll_oracle.npy"
+        self.final_nll = self.final_scores("nll_oracle")
+
+    def final_scores(self, key: str) -> Path:
+        """The per-sequence final main metric (NLL-oracle, BLEU-n): the t-tests' input."""
+        return self.path / f"final_{key}.npy"
 
     def create(self) -> None:
         """Start a fresh run; refuse to touch a directory that already holds one."""
@@ -45,22 +49,23 @@ class RunDir:
         tmp.write_text("".join(" ".join(map(str, row)) + "\n" for row in samples.tolist()))
         tmp.replace(self.samples)
 
-    def write_final_nll(self, per_sequence: torch.Tensor) -> None:
-        """Per-sequence final NLL-oracle (float64), the input of the experiment's t-tests."""
+    def write_final_scores(self, per_sequence: torch.Tensor, key: str = "nll_oracle") -> None:
+        """Per-sequence final main metric (float64), the input of the experiments' t-tests."""
         import numpy as np
 
-        tmp = self.path / ".final_nll_oracle.tmp.npy"
+        tmp = self.path / f".final_{key}.tmp.npy"
         np.save(tmp, per_sequence.numpy())
-        tmp.replace(self.final_nll)
+        tmp.replace(self.final_scores(key))
 
-    def read_final_nll(self):
+    def read_final_scores(self, key: str = "nll_oracle"):
         import numpy as np
 
-        if not self.final_nll.exists():
+        path = self.final_scores(key)
+        if not path.exists():
             raise UserError(
-                f"{self.path} has no final evaluation ({self.final_nll.name}); did the run finish?"
+                f"{self.path} has no final evaluation ({path.name}); did the run finish?"
             )
-        return np.load(self.final_nll)
+        return np.load(path)
 
 
 class MetricsLog:

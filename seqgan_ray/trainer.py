@@ -25,7 +25,7 @@ from .learner import Learner
 from .rollout import estimate_q_with
 from .rundir import MetricsLog, RunDir
 from .sampling import sample_negatives
-from .tasks.synthetic import SyntheticTask
+from .tasks import main_metric, make_task, preflight
 
 PHASES = ("mle", "d_pretrain", "adversarial", "done")
 NEGATIVE_SHARDS = 4  # d-step negatives are drawn in this many independently keyed shards
@@ -37,7 +37,7 @@ class LocalRuntime:
 
     def make_learner(self, cfg: RunConfig) -> Learner:
         device = resolve_device(cfg.device)
-        return Learner(cfg, SyntheticTask(cfg, device), device)
+        return Learner(cfg, make_task(cfg, device), device)
 
     def q_values(self, learner: Learner, y: torch.Tensor, key: tuple) -> torch.Tensor:
         return estimate_q_with(
@@ -108,8 +108,7 @@ def train(
     else:
         if init_from is not None:
             pretrained = _load_pretraining(cfg, RunDir(init_from))
-        if cfg.task.oracle_path:
-            SyntheticTask.official_oracle(cfg)  # a bad oracle file fails before anything starts
+        preflight(cfg)  # a bad oracle file or data directory fails before anything starts
         run.create()
         run.config.write_text(cfg.to_json() + "\n")
         if pretrained is not None:
@@ -221,10 +220,10 @@ def train(
     final, samples, per_sequence = learner.final_evaluation(s.test_samples, (seed, "final"))
     log.log("final", 0, **final)
     run.write_samples(samples[:10_000])
-    run.write_final_nll(per_sequence)
+    run.write_final_scores(per_sequence, main_metric(cfg).key)
     log.close()
     bar.close()
-    return {"out": str(run.path), **_phase_summary(run), **final}
+    return {"out": str(run.path), **_phase_summary(run, main_metric(cfg).key), **final}
 
 
 def _load_pretraining(cfg: RunConfig, base: RunDir) -> dict:
@@ -256,30 +255,27 @@ def _load_pretraining(cfg: RunConfig, base: RunDir) -> dict:
     return {**state, "metric_lines": mle}
 
 
-def _phase_summary(run: RunDir) -> dict[str, float]:
+def _phase_summary(run: RunDir, key: str) -> dict[str, float]:
     from .rundir import read_metrics
 
     rows = read_metrics(run.metrics)
-    mle = [r["eval/nll_oracle"] for r in rows if r["phase"] == "mle" and "eval/nll_oracle" in r]
-    adv = [
-        r["eval/nll_oracle"] for r in rows if r["phase"] == "adversarial" and "eval/nll_oracle" in r
-    ]
     summary = {}
-    if mle:
-        summary["nll_oracle_after_mle"] = mle[-1]
-    if adv:
-        summary["nll_oracle_after_adversarial"] = adv[-1]
+    for phase, name in (("mle", "after_mle"), ("adversarial", "after_adversarial")):
+        values = [r[f"eval/{key}"] for r in rows if r["phase"] == phase and f"eval/{key}" in r]
+        if values:
+            summary[f"{key}_{name}"] = values[-1]
     return summary
 
 
 class _ProgressBar:
-    """A rich progress bar on stderr: phase, step and the latest NLL-oracle."""
+    """A rich progress bar on stderr: phase, step and the latest main metric."""
 
     def __init__(self, cfg: RunConfig, progress: Progress, enabled: bool):
         from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
         from rich.progress import Progress as RichProgress
 
         mle, d_pretrain, iterations = phase_lengths(cfg)
+        self.metric = main_metric(cfg)
         total = mle + d_pretrain + iterations
         done = {
             "mle": 0,
@@ -300,10 +296,9 @@ class _ProgressBar:
         self.bar.start()
 
     def advance(self, phase: str, latest: dict[str, float]) -> None:
-        nll = latest.get("eval/nll_oracle")
-        self.bar.update(
-            self.task, advance=1, description=f"{phase:<12} NLL-oracle {nll:.3f}" if nll else phase
-        )
+        value = latest.get(f"eval/{self.metric.key}")
+        text = phase if value is None else f"{phase:<12} {self.metric.label} {value:.3f}"
+        self.bar.update(self.task, advance=1, description=text)
 
     def close(self) -> None:
         self.bar.stop()

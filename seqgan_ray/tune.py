@@ -24,6 +24,7 @@ from typing import Any
 
 from .config import RunConfig, override, read_json
 from .errors import UserError
+from .tasks import main_metric
 
 # Figure 3 of the paper: these decide whether SeqGAN converges.
 DEFAULT_SPACE: dict[str, dict[str, list]] = {
@@ -36,7 +37,6 @@ DEFAULT_SPACE: dict[str, dict[str, list]] = {
 }
 DISTRIBUTIONS = ("choice", "uniform", "loguniform", "randint")
 SWEEPABLE = ("generator", "discriminator", "schedule", "method")
-METRIC = "nll_oracle"  # minimised
 
 
 def load_space(path: str | Path | None) -> dict[str, dict[str, list]]:
@@ -118,6 +118,7 @@ def _trial(
     keep_freed_memory()
     cfg = apply_params(RunConfig.from_dict(base), params)
     cfg = override(cfg, "schedule", checkpoint_every=eval_interval)
+    key = main_metric(cfg).key  # NLL-oracle (minimised) or BLEU-n (maximised)
     work = Path(tempfile.mkdtemp(prefix="seqgan-trial-"))
     run_dir, pre_dir = work / "run", work / "pretrain"
     resume = False
@@ -132,10 +133,10 @@ def _trial(
         (pre_dir / "metrics.jsonl").write_text(pretrain["metrics"])
 
     def report(latest: dict) -> None:
-        if latest["phase"] not in ("adversarial", "done") or "eval/nll_oracle" not in latest:
+        if latest["phase"] not in ("adversarial", "done") or f"eval/{key}" not in latest:
             return
         metrics = {
-            METRIC: latest["eval/nll_oracle"],
+            key: latest[f"eval/{key}"],
             "nll_test": latest.get("eval/nll_test", float("nan")),
             "adversarial_step": latest["step"] if latest["phase"] == "adversarial" else -1,
         }
@@ -158,7 +159,7 @@ def _trial(
         )
     finally:
         runtime.shutdown()
-    tune.report({METRIC: summary["final/nll_oracle"], "final": 1.0})
+    tune.report({key: summary[f"final/{key}"], "final": 1.0})
 
 
 def run_sweep(
@@ -178,6 +179,7 @@ def run_sweep(
     from ray.tune.schedulers import ASHAScheduler, FIFOScheduler
 
     from .experiment import pretrain_config
+    from .rundir import RunDir
     from .trainer import train
 
     out = Path(out).resolve()
@@ -191,8 +193,9 @@ def run_sweep(
     check_fits(bundles, ray.cluster_resources())
     t0 = time.perf_counter()
 
+    metric = main_metric(cfg)
     pre = out / "pretrain"
-    if not (pre / "final_nll_oracle.npy").exists():
+    if not RunDir(pre).final_scores(metric.key).exists():
         echo("pre-training G by MLE once for every trial ...")
         train(
             pretrain_config(cfg), pre, resume=(pre / "checkpoint.pt").exists(), show_progress=False
@@ -235,8 +238,8 @@ def run_sweep(
             trainable,
             param_space=_tune_space(space),
             tune_config=tune.TuneConfig(
-                metric=METRIC,
-                mode="min",
+                metric=metric.key,
+                mode="max" if metric.higher_is_better else "min",
                 num_samples=num_samples,
                 max_concurrent_trials=max_concurrent,
                 scheduler=sched,
@@ -249,6 +252,9 @@ def run_sweep(
 
 def write_outcome(grid, cfg: RunConfig, out: Path, wall_s: float) -> dict:
     """sweep_results.csv/.md (a row per trial), best_config.json and sweep_curves.png."""
+    metric = main_metric(cfg)
+    key, best_key = metric.key, f"best_{metric.key}"
+    sign = -1.0 if metric.higher_is_better else 1.0
     rows = []
     for result in grid:
         df = result.metrics_dataframe
@@ -256,7 +262,9 @@ def write_outcome(grid, cfg: RunConfig, out: Path, wall_s: float) -> dict:
         row = {
             "trial": Path(result.path).name if result.path else "?",
             **params,
-            "best_nll_oracle": float(df[METRIC].min()) if df is not None and METRIC in df else None,
+            best_key: float(sign * (sign * df[key]).min())
+            if df is not None and key in df
+            else None,
             "iterations": int(df["training_iteration"].max()) if df is not None and len(df) else 0,
             "wall_s": float(df["time_total_s"].max()) if df is not None and len(df) else 0.0,
             "status": "error" if result.error else "ok",
@@ -264,8 +272,8 @@ def write_outcome(grid, cfg: RunConfig, out: Path, wall_s: float) -> dict:
         rows.append((row, df))
     rows.sort(
         key=lambda r: (
-            r[0]["best_nll_oracle"] is None,
-            r[0]["best_nll_oracle"] or 0.0,
+            r[0][best_key] is None,
+            sign * (r[0][best_key] or 0.0),
             r[0]["trial"],  # ties (same parameters, same seed) in a stable order
         )
     )
@@ -280,7 +288,7 @@ def write_outcome(grid, cfg: RunConfig, out: Path, wall_s: float) -> dict:
     (out / "sweep_results.md").write_text(
         f"# Sweep: {len(table)} trials, {wall_s / 60:.1f} min\n\n" + "\n".join(md) + "\n"
     )
-    best = next((r for r in table if r["best_nll_oracle"] is not None), None)
+    best = next((r for r in table if r[best_key] is not None), None)
     summary = {
         "trials": len(table),
         "wall_s": wall_s,
@@ -290,7 +298,7 @@ def write_outcome(grid, cfg: RunConfig, out: Path, wall_s: float) -> dict:
     if best is not None:
         params = {k: v for k, v in best.items() if "." in k}
         (out / "best_config.json").write_text(apply_params(cfg, params).to_json() + "\n")
-    _plot(rows, out / "sweep_curves.png")
+    _plot(rows, out / "sweep_curves.png", key, metric.label)
     return summary
 
 
@@ -298,7 +306,7 @@ def _cell(v) -> str:
     return f"{v:.4g}" if isinstance(v, float) else str(v)
 
 
-def _plot(rows, path: Path) -> None:
+def _plot(rows, path: Path, key: str, label: str) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -306,16 +314,16 @@ def _plot(rows, path: Path) -> None:
 
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for row, df in rows:
-        if df is None or METRIC not in df:
+        if df is None or key not in df:
             continue
-        part = df[df[METRIC].notna()]
+        part = df[df[key].notna()]
         if (
             "final" in part
         ):  # the last report is the final 100k-sample evaluation, not a curve point
             part = part[part["final"].isna()]
-        ax.plot(part["time_total_s"] / 60, part[METRIC], lw=1, label=row["trial"][-14:])
+        ax.plot(part["time_total_s"] / 60, part[key], lw=1, label=row["trial"][-14:])
     ax.set_xlabel("trial wall time (min)")
-    ax.set_ylabel("NLL-oracle")
+    ax.set_ylabel(label)
     ax.grid(alpha=0.3)
     if len(rows) <= 12:
         ax.legend(fontsize=6)

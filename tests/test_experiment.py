@@ -39,7 +39,7 @@ def test_experiment_writes_every_method_with_p_values(experiment):
     for m, row in results["methods"].items():
         assert row["n"] == C.TINY.schedule.test_samples
         assert row["curve"] or m == "random"
-    assert results["nll_oracle_after_mle"] is not None
+    assert results["after_mle"] is not None and results["metric"]["key"] == "nll_oracle"
     png = experiment / "learning_curves.png"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
 

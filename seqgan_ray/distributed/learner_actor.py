@@ -19,7 +19,7 @@ from ..data import from_table
 from ..errors import UserError
 from ..learner import Learner
 from ..rollout import estimate_q_with
-from ..tasks.synthetic import SyntheticTask
+from ..tasks import make_task
 
 # Learner methods after which D's weights differ: roll-out actors must fetch them anew.
 CHANGES_DISCRIMINATOR = frozenset({"train_discriminator", "load_state_dict"})
@@ -53,7 +53,7 @@ class LearnerActor:
         torch.set_num_threads(threads)
         cfg = RunConfig.from_dict(config)
         device = resolve_device(cfg.device)
-        self.learner = Learner(cfg, SyntheticTask(cfg, device), device)
+        self.learner = Learner(cfg, make_task(cfg, device), device)
         self.d_version = 0
 
     def call(self, name: str, *args: Any) -> Any:

@@ -60,9 +60,12 @@ class SyntheticTask:
     def nll_oracle(self, samples: torch.Tensor) -> float:
         return nll(self.oracle, samples)
 
-    def sequence_nll_oracle(self, samples: torch.Tensor) -> torch.Tensor:
+    def sequence_scores(self, samples: torch.Tensor) -> torch.Tensor:
         """Per-sequence NLL-oracle (N,) float64: what the Table-1 t-tests compare."""
         return sequence_nll(self.oracle, samples)
+
+    def quality(self, samples: torch.Tensor) -> dict[str, float]:
+        return {"nll_oracle": self.nll_oracle(samples)}
 
     def nll_test(self, generator: Generator, temperature: float = 1.0) -> float:
         return nll(generator, self.test, temperature=temperature)
@@ -71,7 +74,5 @@ class SyntheticTask:
         self, generator: Generator, num_samples: int, key: tuple, temperature: float = 1.0
     ) -> dict[str, float]:
         samples = sample_sequences(generator.policy(), num_samples, key, temperature)
-        return {
-            "eval/nll_oracle": self.nll_oracle(samples),
-            "eval/nll_test": self.nll_test(generator, temperature),
-        }
+        stats = {f"eval/{k}": v for k, v in self.quality(samples).items()}
+        return stats | {"eval/nll_test": self.nll_test(generator, temperature)}
