@@ -1,0 +1,238 @@
+"""Training on prepared text and music (paper §5): the task's metrics, decoding back, the study,
+and bad data directories as one clear error."""
+
+import json
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from scipy import stats
+from test_cli import run_cli
+
+from seqgan_ray import config as C
+from seqgan_ray.bleu import BleuScorer, strip_at
+from seqgan_ray.data import from_table, read_table
+from seqgan_ray.experiment import PAPER_REAL, render_results
+from seqgan_ray.musicdata import keys_to_midi, melody_keys, prepare_music
+from seqgan_ray.rundir import read_metrics
+from seqgan_ray.tasks.data import read_data_config
+from seqgan_ray.textdata import detokenize, load_vocab, prepare_text
+
+IN_PROCESS = ("--no-progress", "--no-ray")
+WORDS = [
+    "the",
+    "cat",
+    "dog",
+    "sat",
+    "on",
+    "a",
+    "mat",
+    "ran",
+    "far",
+    "away",
+    "home",
+    "big",
+    "small",
+    "red",
+    "blue",
+]
+
+
+@pytest.fixture(scope="module")
+def text_data(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("text")
+    rng = random.Random(0)
+    lines = [" ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 8))) for _ in range(240)]
+    (root / "corpus.txt").write_text("\n".join(lines) + "\n")
+    prepare_text(root / "corpus.txt", root / "data", tokenizer="space", seq_len=10)
+    return root / "data"
+
+
+@pytest.fixture(scope="module")
+def music_data(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("music")
+    (root / "midi").mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(12):  # 12 tunes of 24..40 steps over a few keys around middle C
+        keys = 40 + rng.integers(0, 8, size=24 + 2 * i)
+        keys[rng.random(len(keys)) < 0.1] = 0
+        keys_to_midi(keys, root / "midi" / f"tune{i:02d}.mid")
+    prepare_music(root / "midi", root / "data", seq_len=8, test_fraction=0.25)
+    return root / "data"
+
+
+@pytest.fixture(scope="module")
+def text_run(text_data, tmp_path_factory):
+    out = tmp_path_factory.mktemp("runs") / "text"
+    code = _cli("train", "text", text_data, "--preset", "text-tiny", "--out", out, *IN_PROCESS)
+    assert code == 0
+    return out
+
+
+def _cli(*args) -> int:
+    import sys
+
+    from seqgan_ray import cli
+
+    argv, sys.argv = sys.argv, ["seqgan-ray", *map(str, args)]
+    try:
+        cli.main()
+        return 0
+    except SystemExit as exc:
+        return exc.code or 0
+    finally:
+        sys.argv = argv
+
+
+def test_filter_table_is_table_5_at_t20_and_keeps_its_shape_elsewhere():
+    assert C.filter_table(20) == (C.PAPER_FILTER_SIZES, C.PAPER_NUM_FILTERS)
+    sizes, counts = C.filter_table(32)
+    assert sizes == (*range(1, 11), 16, 32) and counts == (*C.PAPER_NUM_FILTERS[:10], 160, 160)
+    assert C.filter_table(6) == (tuple(range(1, 7)), C.PAPER_NUM_FILTERS[:6])
+    assert C.filter_table(32, 0.25)[1] == tuple(round(c / 4) for c in counts)
+
+
+def test_a_data_preset_binds_to_the_directory(text_data, music_data):
+    vocab = load_vocab(text_data)
+    cfg = C.data_preset("poems-cpu", "text").bind(read_data_config("text", text_data))
+    t = cfg.task
+    assert (t.kind, t.vocab_size, t.seq_len, t.num_train) == ("text", len(vocab), 10, 216)
+    assert (t.start_token, t.end_token, t.pad_token) == (vocab.start, vocab.end, vocab.pad)
+    assert max(cfg.discriminator.filter_sizes) == 10 and t.bleu_orders == (2,)
+    assert C.RunConfig.from_dict(json.loads(cfg.to_json())) == cfg  # run configs round-trip
+    music = C.data_preset("nottingham", "music").bind(read_data_config("music", music_data))
+    assert (music.task.vocab_size, music.task.end_token, music.task.seq_len) == (89, None, 8)
+    with pytest.raises(C.ConfigError, match="unknown music preset 'poems'"):
+        C.data_preset("poems", "music")
+
+
+def test_train_text_logs_bleu_against_the_whole_test_split(text_run, text_data):
+    rows = read_metrics(text_run / "metrics.jsonl")
+    evals = [r for r in rows if "eval/bleu2" in r]
+    assert evals and all("eval/nll_test" in r for r in evals)
+    assert {r["phase"] for r in evals} == {"mle", "adversarial"}
+    # The final BLEU-2 is the mean over the final samples, each against every test sequence.
+    final = [r for r in rows if r["phase"] == "final"][-1]
+    samples = np.loadtxt(text_run / "samples.txt", dtype=np.int64)
+    assert len(samples) == C.DATA_PRESETS["text-tiny"].schedule.test_samples
+    test = from_table(read_table(text_data / "test.arrow")).numpy()
+    end = load_vocab(text_data).end
+    scorer = BleuScorer(strip_at(test, end), n=2)
+    per_seq = np.load(text_run / "final_bleu2.npy")
+    assert per_seq == pytest.approx(scorer.scores(strip_at(samples, end)), abs=1e-12)
+    assert final["final/bleu2"] == pytest.approx(per_seq.mean(), abs=1e-12)
+    assert 0.0 < final["final/bleu2"] < 1.0
+
+
+def test_sample_prints_detokenized_text_reproducibly(text_run, text_data, capsys):
+    code, out, err = run_cli(capsys, "sample", text_run, "-n", "7", "--seed", "3")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert len(lines) == 7
+    # Words of the corpus (an undertrained G may pick <unk>), never <pad>, <start> or <end>.
+    assert all(set(line.split()) <= {*WORDS, "<unk>"} for line in lines)
+    assert run_cli(capsys, "sample", text_run, "-n", "7", "--seed", "3")[1] == out
+    vocab = load_vocab(text_data)
+    assert detokenize([vocab.ids["red"], vocab.ids["cat"], vocab.end, 0], vocab) == "red cat"
+
+
+def test_train_music_reports_bleu4_and_pitch_mse_and_samples_midi(music_data, tmp_path, capsys):
+    out = tmp_path / "music"
+    assert (
+        _cli("train", "music", music_data, "--preset", "music-tiny", "--out", out, *IN_PROCESS) == 0
+    )
+    final = [r for r in read_metrics(out / "metrics.jsonl") if r["phase"] == "final"][-1]
+    assert {"final/bleu4", "final/mse", "final/nll_test"} <= set(final)
+    assert final["final/mse"] >= 0 and 0 <= final["final/bleu4"] <= 1
+    code, stdout, err = run_cli(capsys, "sample", out, "-n", "3", "--out", tmp_path / "mid")
+    assert code == 0, err
+    files = sorted((tmp_path / "mid").glob("*.mid"))
+    assert len(files) == 3 and "wrote 3 MIDI files" in stdout
+    for f in files:  # each file plays back as an 8-step key sequence (trailing rests trimmed)
+        keys = melody_keys(f)
+        assert 1 <= len(keys) <= 8 and ((keys == 0) | ((keys >= 1) & (keys <= 88))).all()
+
+
+def test_experiment_text_compares_seqgan_and_mle_on_per_sequence_bleu(text_data, tmp_path):
+    out = tmp_path / "exp"
+    args = ("experiment", "text", text_data, "--preset", "text-tiny", "--out", out, "--jobs", "2")
+    assert _cli(*args, "--frontier", "--temperatures", "0.8,1.0") == 0
+    results = json.loads((out / "results.json").read_text())
+    assert set(results["methods"]) == {"seqgan", "mle"}
+    assert results["metric"] == {"key": "bleu2", "label": "BLEU-2", "higher": True}
+    a, b = np.load(out / "seqgan" / "final_bleu2.npy"), np.load(out / "mle" / "final_bleu2.npy")
+    ref = stats.ttest_ind(a, b, equal_var=False).pvalue
+    assert results["t_tests_vs_seqgan"]["mle"]["p"] == pytest.approx(ref)
+    assert (out / "results.md").read_text() == render_results(results)
+    frontier = json.loads((out / "frontier.json").read_text())
+    for points in frontier["curves"].values():
+        assert [p["temperature"] for p in points] == [0.8, 1.0]
+        assert all({"bleu2", "nll_test"} <= set(p) for p in points)
+    assert (out / "frontier.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_paper_numbers_stand_beside_ours_in_a_real_data_table():
+    row = {"label": "SeqGAN", "bleu2": 0.7, "std": 0.1, "n": 10, "final": {"nll_test": 3.0}}
+    results = {
+        "title": "Chinese poems",
+        "metric": {"key": "bleu2", "label": "BLEU-2", "higher": True},
+        "methods": {"seqgan": {**row, "paper": {"bleu2": PAPER_REAL["poems"]["bleu2"]["seqgan"]}}},
+        "t_tests_vs_seqgan": {},
+        "pretrain_epochs": 1,
+    }
+    table = render_results(results)
+    assert "# Chinese poems: BLEU-2 (higher is better)" in table
+    assert "| SeqGAN | 0.700 | 0.100 | 0.739 | – | 3.000 |" in table
+
+
+def test_bad_data_directories_exit_2_with_one_message(text_data, music_data, tmp_path, capsys):
+    cases = [
+        (tmp_path / "missing", "data directory not found"),
+        (tmp_path, "holds no prepared data"),
+    ]
+    for data, message in cases:
+        code, _, err = run_cli(capsys, "train", "text", data, "--no-ray")
+        assert code == 2 and message in err and "Traceback" not in err
+    code, _, err = run_cli(capsys, "train", "music", text_data, "--no-ray")
+    assert code == 2 and "holds text data, not music" in err
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    for f in ("vocab.json", "test.arrow"):
+        (broken / f).write_bytes((text_data / f).read_bytes())
+    (broken / "train.arrow").write_bytes(b"not arrow")
+    code, _, err = run_cli(capsys, "train", "text", broken, "--no-ray")
+    assert code == 2 and "not a readable Arrow token file" in err
+    assert not (Path("runs").exists() and any(Path("runs").glob("text-poems-*")))
+
+
+def test_tokens_outside_the_vocabulary_are_refused(text_data, tmp_path):
+    from seqgan_ray.data import to_table, write_table
+    from seqgan_ray.errors import UserError
+
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    for f in ("vocab.json", "test.arrow"):
+        (bad / f).write_bytes((text_data / f).read_bytes())
+    rows = from_table(read_table(text_data / "train.arrow"))
+    rows[0, 0] = 10_000
+    write_table(to_table(rows), bad / "train.arrow")
+    with pytest.raises(UserError, match="token id 10000, outside the vocabulary"):
+        read_data_config("text", bad)
+    torch.manual_seed(0)
+
+
+def test_train_text_on_ray_gives_the_in_process_numbers(text_data, tmp_path, capsys, ray_cluster):
+    """The learner actor reads the data directory itself; roll-outs of variable-length rows on
+    the actor pool give the same run as in one process at the same thread count."""
+    base = ("train", "text", text_data, "--preset", "text-tiny", "--no-progress")
+    ray_run = (*base, "--out", tmp_path / "ray", "--rollout-workers", "2", "--learner-cpus", "1")
+    code, _, err = run_cli(capsys, *ray_run)
+    assert code == 0, err
+    code, _, err = run_cli(capsys, *base, "--out", tmp_path / "local", "--no-ray", "--threads", "1")
+    assert code == 0, err
+    rows = [read_metrics(tmp_path / d / "metrics.jsonl") for d in ("ray", "local")]
+    strip = [[{k: v for k, v in r.items() if not k.startswith("perf/")} for r in rs] for rs in rows]
+    assert strip[0] == strip[1] and any("eval/bleu2" in r for r in strip[0])
+    torch.set_num_threads(2)
