@@ -219,13 +219,13 @@ def _base_config(
     return replace(cfg, task=replace(task, bleu_orders=orders))
 
 
-def _data_command(kind: str, default_preset: str, doc: str):
-    """`train text|music DATA`: the options of `train synthetic`, a data directory instead of
-    an oracle, and the real-data presets."""
+def _data_command(template, kind: str, default_preset: str, run, doc: str):
+    """A `text|music DATA` command with the options of the synthetic `template` command: a
+    data directory in place of the oracle, and the real-data presets."""
     import inspect
     import typing
 
-    hints = typing.get_type_hints(train_synthetic)
+    hints = typing.get_type_hints(template)
     presets = ", ".join(n for n, p in C.DATA_PRESETS.items() if p.kind == kind)
     params = [
         inspect.Parameter(
@@ -235,7 +235,7 @@ def _data_command(kind: str, default_preset: str, doc: str):
             annotation=Path,
         )
     ]
-    for param in inspect.signature(train_synthetic).parameters.values():
+    for param in inspect.signature(template).parameters.values():
         if param.name == "oracle":
             continue
         if param.name == "preset":
@@ -243,30 +243,20 @@ def _data_command(kind: str, default_preset: str, doc: str):
         params.append(param.replace(annotation=hints[param.name]))
 
     def command(data: Path, **options) -> None:
-        options.pop("oracle", None)
-        _train(kind, data, oracle=None, **options)
+        run(kind, data, oracle=None, **options)
 
     command.__signature__ = inspect.Signature(params)
     command.__annotations__ = {p.name: p.annotation for p in params} | {"return": None}
     command.__doc__ = doc
-    command.__name__ = f"train_{kind}"
+    command.__name__ = f"{template.__name__.split('_')[0]}_{kind}"
     return command
 
 
-train_app.command("text")(
-    _data_command(
-        "text",
-        "poems",
-        "Train on a prepared text corpus (BLEU against its test split, paper §5).",
-    )
-)
-train_app.command("music")(
-    _data_command(
-        "music",
-        "nottingham",
-        "Train on prepared MIDI melodies (BLEU-4 and pitch MSE on its test split, paper §5).",
-    )
-)
+for _kind, _preset, _doc in (
+    ("text", "poems", "Train on a prepared text corpus (BLEU against its test split, paper §5)."),
+    ("music", "nottingham", "Train on prepared MIDI melodies (BLEU-4, pitch MSE; paper §5)."),
+):
+    train_app.command(_kind)(_data_command(train_synthetic, _kind, _preset, _train, _doc))
 
 
 def _ray_runtime(address: str | None, verbose: bool, **options):
@@ -291,11 +281,13 @@ def experiment_synthetic(
     ),
     out: Path | None = typer.Option(None, help="experiment directory"),
     methods: str | None = typer.Option(
-        None, help="comma-separated subset of seqgan,mle,ss,pg_bleu,constant,random (default all)"
+        None,
+        help="comma-separated subset of seqgan,mle,ss,pg_bleu,constant,random "
+        "(default: all on synthetic data, seqgan,mle on text and music)",
     ),
     seed: int | None = typer.Option(None, help="run seed (paper: 88)"),
     test_samples: int | None = typer.Option(
-        None, help="samples for each method's final NLL-oracle (paper: 100,000)"
+        None, help="samples for each method's final evaluation (paper, synthetic: 100,000)"
     ),
     jobs: int | None = typer.Option(None, help="methods run at once (default: one per CPU)"),
     frontier: bool = typer.Option(
@@ -307,13 +299,23 @@ def experiment_synthetic(
     frontier_samples: int = typer.Option(10_000, help="samples per method and temperature"),
 ) -> None:
     """Table 1 and Figure 2: SeqGAN vs Random, MLE, SS, PG-BLEU and a constant-reward control."""
-    from .experiment import parse_methods
+    _experiment("synthetic", None, **locals())
 
-    chosen = parse_methods(methods)
-    cfg = C.preset(preset)
-    cfg = C.override(cfg, "task", oracle_path=str(oracle.resolve()) if oracle else None)
-    out = out or Path("runs") / f"experiment-synthetic-{preset}"
-    _study(cfg, out, chosen, seed, test_samples, jobs, frontier, temperatures, frontier_samples)
+
+_DATASET_TITLES = {"poems": "Chinese poems", "obama": "Obama speeches", "nottingham": "Nottingham"}
+
+
+def _experiment(kind: str, data: Path | None, *, preset: str, methods: str | None, **options):
+    from .experiment import PAPER_REAL, REAL_DATA_METHODS, RUN_ORDER, parse_methods
+
+    chosen = parse_methods(methods, RUN_ORDER if kind == "synthetic" else REAL_DATA_METHODS)
+    cfg = _base_config(kind, data, preset, None, options.pop("oracle"))
+    options["out"] = options["out"] or Path("runs") / f"experiment-{kind}-{preset}"
+    if kind != "synthetic":
+        dataset = preset.removesuffix("-cpu")
+        name = _DATASET_TITLES.get(dataset, Path(cfg.task.data).name)
+        options |= {"title": f"{name} ({preset})", "paper": PAPER_REAL.get(dataset, {})}
+    _study(cfg, methods=chosen, **options)
 
 
 def _study(
@@ -352,52 +354,17 @@ def _study(
         )
 
 
-_DATASET_TITLES = {"poems": "Chinese poems", "obama": "Obama speeches", "nottingham": "Nottingham"}
-
-
-def _data_experiment(kind: str, default_preset: str):
-    def command(
-        data: Path = typer.Argument(..., help=f"a directory from `seqgan-ray prepare {kind}`"),
-        preset: str = typer.Option(
-            default_preset,
-            help=", ".join(n for n, p in C.DATA_PRESETS.items() if p.kind == kind),
-        ),
-        out: Path | None = typer.Option(None, help="experiment directory"),
-        methods: str | None = typer.Option(
-            None, help="comma-separated methods (default seqgan,mle: the paper's comparison)"
-        ),
-        seed: int | None = typer.Option(None, help="run seed (paper: 88)"),
-        test_samples: int | None = typer.Option(None, help="samples for each method's final BLEU"),
-        jobs: int | None = typer.Option(None, help="methods run at once (default: one per CPU)"),
-        frontier: bool = typer.Option(
-            False, help="also sweep each final generator over temperature (BLEU vs NLL-test)"
-        ),
-        temperatures: str | None = typer.Option(
-            None, help="comma-separated temperatures for --frontier (default 0.6..1.5)"
-        ),
-        frontier_samples: int = typer.Option(2_000, help="samples per method and temperature"),
-    ) -> None:
-        from .experiment import PAPER_REAL, REAL_DATA_METHODS, parse_methods
-        from .tasks.data import read_data_config
-
-        chosen = parse_methods(methods, REAL_DATA_METHODS)
-        cfg = C.data_preset(preset, kind).bind(read_data_config(kind, data))
-        dataset = preset.removesuffix("-cpu")
-        title = f"{_DATASET_TITLES.get(dataset, Path(cfg.task.data).name)} ({preset})"
-        out = out or Path("runs") / f"experiment-{kind}-{preset}"
-        _study(
-            cfg, out, chosen, seed, test_samples, jobs, frontier, temperatures, frontier_samples,
-            title, PAPER_REAL.get(dataset, {}),
-        )  # fmt: skip
-
-    command.__doc__ = (
-        f"Paper §5 on {kind}: SeqGAN vs MLE with the same budget, BLEU on the test split, t-test."
+for _kind, _preset in (("text", "poems-cpu"), ("music", "nottingham-cpu")):
+    experiment_app.command(_kind)(
+        _data_command(
+            experiment_synthetic,
+            _kind,
+            _preset,
+            _experiment,
+            f"Paper §5 on {_kind}: SeqGAN vs MLE with the same budget, BLEU on the test split, "
+            "Welch t-test.",
+        )
     )
-    return command
-
-
-experiment_app.command("text")(_data_experiment("text", "poems-cpu"))
-experiment_app.command("music")(_data_experiment("music", "nottingham-cpu"))
 
 
 @sweep_app.command("synthetic")
@@ -421,14 +388,16 @@ def sweep_synthetic(
     verbose: bool = typer.Option(False, help="show Ray's and Tune's own output"),
 ) -> None:
     """Sweep the adversarial schedule with Ray Tune (ASHA on NLL-oracle)."""
-    cfg = _base_config("synthetic", None, preset, config, oracle)
-    out = out or Path("runs") / f"sweep-synthetic-{config.stem if config else preset}"
-    _sweep(**{k: v for k, v in locals().items() if k not in ("preset", "config", "oracle")})
+    _sweep("synthetic", None, **locals())
 
 
 def _sweep(
-    cfg: C.RunConfig,
-    out: Path,
+    kind: str,
+    data: Path | None,
+    preset: str,
+    config: Path | None,
+    oracle: Path | None,
+    out: Path | None,
     num_samples: int,
     max_concurrent: int | None,
     search_space: Path | None,
@@ -444,6 +413,8 @@ def _sweep(
     from .tasks import main_metric, preflight
     from .tune import load_space, run_sweep, trial_bundles
 
+    cfg = _base_config(kind, data, preset, config, oracle)
+    out = out or Path("runs") / f"sweep-{kind}-{config.stem if config else preset}"
     space = load_space(search_space)
     if max_concurrent is not None and max_concurrent < 1:
         raise UserError(f"--max-concurrent must be >= 1 (got {max_concurrent})")
@@ -473,35 +444,16 @@ def _sweep(
     )
 
 
-def _data_sweep(kind: str, default_preset: str):
-    def command(
-        data: Path = typer.Argument(..., help=f"a directory from `seqgan-ray prepare {kind}`"),
-        preset: str = typer.Option(default_preset, help="the base config's preset"),
-        config: Path | None = typer.Option(None, help="a config.json as the base instead"),
-        num_samples: int = typer.Option(8, help="trials"),
-        max_concurrent: int | None = typer.Option(
-            None, help="trials at once (default: one per CPU core locally, unlimited on a cluster)"
-        ),
-        search_space: Path | None = typer.Option(
-            None, help="JSON search space (default: Figure 3's knobs, see `sweep synthetic`)"
-        ),
-        scheduler: str = typer.Option("asha", help="asha (early stopping) or fifo"),
-        rollout_workers: int = typer.Option(1, help="roll-out actors per trial (one CPU each)"),
-        out: Path | None = typer.Option(None, help="sweep directory"),
-        resume: bool = typer.Option(False, help="continue a sweep whose driver died"),
-        address: str | None = typer.Option(None, help="Ray cluster to join (default: local Ray)"),
-        verbose: bool = typer.Option(False, help="show Ray's and Tune's own output"),
-    ) -> None:
-        cfg = _base_config(kind, data, preset, config)
-        out = out or Path("runs") / f"sweep-{kind}-{config.stem if config else preset}"
-        _sweep(**{k: v for k, v in locals().items() if k not in ("data", "preset", "config")})
-
-    command.__doc__ = f"Sweep the adversarial schedule on {kind} data (ASHA on BLEU, maximised)."
-    return command
-
-
-sweep_app.command("text")(_data_sweep("text", "poems-cpu"))
-sweep_app.command("music")(_data_sweep("music", "nottingham-cpu"))
+for _kind, _preset in (("text", "poems-cpu"), ("music", "nottingham-cpu")):
+    sweep_app.command(_kind)(
+        _data_command(
+            sweep_synthetic,
+            _kind,
+            _preset,
+            _sweep,
+            f"Sweep the adversarial schedule on {_kind} data (ASHA on BLEU, maximised).",
+        )
+    )
 
 
 @prepare_app.command("text")

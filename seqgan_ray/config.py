@@ -514,19 +514,13 @@ class DataPreset:
 # The paper's real-data studies (§5) at the official code's schedule (GPU-sized, like `paper`),
 # and `*-cpu` versions sized for 2 CPU cores: D at a quarter of the filters, one d-step of one
 # epoch on 5,000 negatives + 5,000 real sequences, a shorter schedule (README "Real data").
-_CPU_SCHEDULE = ScheduleConfig(
+_CPU_SCHEDULE = replace(
+    DEMO.schedule,
     mle_epochs=30,
     d_pretrain_rounds=5,
     adversarial_iterations=40,
-    d_steps=1,
-    k_epochs=1,
-    num_negatives=5_000,
-    num_positives=5_000,
-    eval_interval=5,
     eval_samples=1_000,
     test_samples=5_000,
-    checkpoint_every=5,
-    score_dtype="bfloat16",
 )
 _TINY_DATA = DataPreset(
     kind="text",

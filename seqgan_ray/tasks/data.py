@@ -18,9 +18,7 @@ from ..bleu import BleuScorer, strip_at
 from ..config import DataTaskConfig, RunConfig
 from ..data import from_table, read_table
 from ..errors import UserError
-from ..metrics import nll
-from ..models import Generator
-from ..sampling import sample_sequences
+from .base import Task
 
 
 def read_data_config(kind: str, data: str | Path) -> DataTaskConfig:
@@ -79,7 +77,7 @@ def strip_rows(rows: torch.Tensor, end_token: int | None) -> list[tuple[int, ...
     return strip_at(rows.cpu().numpy(), end_token)
 
 
-class DataTask:
+class DataTask(Task):
     def __init__(self, cfg: RunConfig, device: torch.device):
         task: DataTaskConfig = cfg.task
         found = read_data_config(task.kind, task.data)
@@ -109,9 +107,6 @@ class DataTask:
         }
         self.main_order = task.bleu_orders[0]
 
-    def nll_test(self, generator: Generator, temperature: float = 1.0) -> float:
-        return nll(generator, self.test, temperature=temperature)
-
     def sequence_scores(self, samples: torch.Tensor) -> torch.Tensor:
         """Per-sequence BLEU (main order) of samples (N,) float64: what the t-tests compare."""
         scores = self.bleu[self.main_order].scores(strip_rows(samples, self.end_token))
@@ -125,10 +120,3 @@ class DataTask:
 
             stats["mse"] = pitch_mse(samples.cpu().numpy(), self.test.cpu().numpy())
         return stats
-
-    def evaluate(
-        self, generator: Generator, num_samples: int, key: tuple, temperature: float = 1.0
-    ) -> dict[str, float]:
-        samples = sample_sequences(generator.policy(), num_samples, key, temperature)
-        stats = {f"eval/{k}": v for k, v in self.quality(samples).items()}
-        return stats | {"eval/nll_test": self.nll_test(generator, temperature)}

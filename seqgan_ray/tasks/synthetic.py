@@ -12,11 +12,12 @@ import torch
 
 from ..config import RunConfig
 from ..metrics import nll, sequence_nll
-from ..models import Generator, Oracle
+from ..models import Oracle
 from ..sampling import sample_sequences
+from .base import Task
 
 
-class SyntheticTask:
+class SyntheticTask(Task):
     end_token: int | None = None  # fixed length T: no end token, no padding
     pad_token: int = 0
 
@@ -66,13 +67,3 @@ class SyntheticTask:
 
     def quality(self, samples: torch.Tensor) -> dict[str, float]:
         return {"nll_oracle": self.nll_oracle(samples)}
-
-    def nll_test(self, generator: Generator, temperature: float = 1.0) -> float:
-        return nll(generator, self.test, temperature=temperature)
-
-    def evaluate(
-        self, generator: Generator, num_samples: int, key: tuple, temperature: float = 1.0
-    ) -> dict[str, float]:
-        samples = sample_sequences(generator.policy(), num_samples, key, temperature)
-        stats = {f"eval/{k}": v for k, v in self.quality(samples).items()}
-        return stats | {"eval/nll_test": self.nll_test(generator, temperature)}
