@@ -87,20 +87,35 @@ def sweep(
     return points
 
 
+def pareto_front(points: list[dict], key: str, higher: bool) -> list[dict]:
+    """The points no other point beats on both axes (better quality at no higher NLL-test),
+    by NLL-test. Temperature need not move NLL-test one way: past some tau it rises again
+    (the curve folds back), and the folded-back branch is dominated, not a reference."""
+    sign = 1.0 if higher else -1.0
+    front: list[dict] = []
+    for p in sorted(points, key=lambda p: (p["nll_test"], -sign * p[key])):
+        if not front or sign * p[key] > sign * front[-1][key]:
+            front.append(p)
+    return front
+
+
 def below_curve(
     points: list[dict], reference: list[dict], key: str = "nll_oracle", higher: bool = False
 ) -> dict[str, float]:
-    """Where `points` lie against the `reference` curve (MLE's): for each point whose NLL-test
-    is inside the reference's range, how much better its quality is than the reference's at the
-    same NLL-test (linear interpolation). Positive gap = the point beats tuned MLE."""
+    """Where `points` lie against the `reference` (temperature-tuned MLE's) Pareto front: for
+    each point whose NLL-test lies inside the front's range, its quality minus the front's at
+    that NLL-test (linear between front points). Positive gap = the point beats tuned MLE at
+    equal diversity. A point past the front's highest NLL-test is counted only when the front's
+    best already beats it (MLE at a lower tau might reach further; we do not extrapolate)."""
     sign = 1.0 if higher else -1.0
-    ref = sorted(reference, key=lambda p: p["nll_test"])
-    xs = np.array([p["nll_test"] for p in ref])
-    ys = np.array([p[key] for p in ref])
+    front = pareto_front(reference, key, higher)
+    xs = np.array([p["nll_test"] for p in front])
+    ys = np.array([p[key] for p in front])
     gaps = [
-        float(sign * (p[key] - np.interp(p["nll_test"], xs, ys)))
+        float(sign * (p[key] - np.interp(p["nll_test"], xs, ys)))  # the front's best past it
         for p in points
         if xs[0] <= p["nll_test"] <= xs[-1]
+        or (p["nll_test"] > xs[-1] and sign * (p[key] - ys[-1]) <= 0)
     ]
     return {
         "points_compared": len(gaps),

@@ -51,3 +51,29 @@ def test_every_evaluation_logs_nll_test(tmp_path):
     evals = [r for r in rows if "eval/nll_oracle" in r]
     assert evals and all("eval/nll_test" in r for r in evals)
     assert "final/nll_test" in rows[-1]
+
+
+def test_the_reference_is_mles_pareto_front_even_when_its_curve_folds_back():
+    from seqgan_ray.frontier import below_curve, pareto_front
+
+    # BLEU (higher is better) against NLL-test; past tau = 1.1 NLL-test rises again (folds).
+    mle = [
+        {"temperature": t, "bleu4": q, "nll_test": d}
+        for t, q, d in [(0.6, 0.92, 2.2), (0.8, 0.89, 2.04), (1.0, 0.83, 1.99), (1.1, 0.80, 1.98),
+                        (1.5, 0.66, 2.02)]
+    ]  # fmt: skip
+    assert [p["temperature"] for p in pareto_front(mle, "bleu4", True)] == [1.1, 1.0, 0.8, 0.6]
+    # At NLL-test 2.02 the front gives 0.89 - (0.89 - 0.83) * 0.02 / 0.05 = 0.866, not 0.66.
+    verdict = below_curve([{"bleu4": 0.85, "nll_test": 2.02}], mle, "bleu4", higher=True)
+    assert verdict["points_below"] == 0 and verdict["max_gap"] == pytest.approx(0.85 - 0.866)
+    # Past the front's end: counted only when the front's best already beats the point.
+    assert (
+        below_curve([{"bleu4": 0.5, "nll_test": 3.0}], mle, "bleu4", True)["points_compared"] == 1
+    )
+    assert (
+        below_curve([{"bleu4": 0.99, "nll_test": 3.0}], mle, "bleu4", True)["points_compared"] == 0
+    )
+    # Lower-is-better quality (NLL-oracle) is the same with the sign flipped.
+    flipped = [{**p, "nll_oracle": -p["bleu4"]} for p in mle]
+    same = below_curve([{"nll_oracle": -0.85, "nll_test": 2.02}], flipped)
+    assert same["max_gap"] == pytest.approx(verdict["max_gap"])

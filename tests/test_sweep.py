@@ -60,3 +60,25 @@ def test_trial_larger_than_the_cluster_fails_before_any_trial(ray_cluster, tmp_p
     with pytest.raises(UserError, match="one trial needs .* CPU"):
         sweep(tmp_path / "big", workers=64)
     assert not (tmp_path / "big" / "tune").exists()
+
+
+def test_a_text_sweep_maximises_bleu(ray_cluster, tmp_path):
+    """On real data the sweep's metric is the task's BLEU, maximised: best >= worst."""
+    from seqgan_ray.tasks.data import read_data_config
+    from seqgan_ray.textdata import prepare_text
+
+    words = ["a", "b", "c", "d", "e", "f"]
+    lines = [" ".join(words[(i + j) % 6] for j in range(3 + i % 4)) for i in range(120)]
+    (tmp_path / "corpus.txt").write_text("\n".join(lines) + "\n")
+    prepare_text(tmp_path / "corpus.txt", tmp_path / "data", tokenizer="space", seq_len=8)
+    base = C.data_preset("text-tiny", "text").bind(read_data_config("text", tmp_path / "data"))
+    base = C.override(base, "schedule", adversarial_iterations=2, eval_interval=1)
+    space = {"schedule.rollout_num": {"choice": [2, 3]}}
+    outcome = run_sweep(base, tmp_path / "s", space, 2, 2, "fifo", 1, False, echo=lambda _: None)
+    best, worst = outcome["best"]["best_bleu2"], outcome["worst"]["best_bleu2"]
+    assert 0 < worst <= best <= 1
+    cfg = C.RunConfig.from_file(tmp_path / "s" / "best_config.json")
+    assert (
+        cfg.task.kind == "text"
+        and cfg.schedule.rollout_num == outcome["best"]["schedule.rollout_num"]
+    )
