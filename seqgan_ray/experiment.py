@@ -233,7 +233,12 @@ def _curve(run: RunDir, key: str) -> list[list[float]]:
     ]
 
 
-_COLUMN_LABELS = {"nll_oracle": "NLL-oracle", "nll_test": "NLL-test", "mse": "pitch MSE"}
+_COLUMN_LABELS = {
+    "nll_oracle": "NLL-oracle",
+    "nll_test": "NLL-test",
+    "mse": "pitch MSE",
+    "length": "mean length",
+}
 
 
 def _column_label(key: str) -> str:

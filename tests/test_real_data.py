@@ -124,6 +124,8 @@ def test_train_text_logs_bleu_against_the_whole_test_split(text_run, text_data):
     assert per_seq == pytest.approx(scorer.scores(strip_at(samples, end)), abs=1e-12)
     assert final["final/bleu2"] == pytest.approx(per_seq.mean(), abs=1e-12)
     assert 0.0 < final["final/bleu2"] < 1.0
+    lengths = [len(h) for h in strip_at(samples, end)]  # tokens before <end>
+    assert final["final/length"] == pytest.approx(np.mean(lengths))
 
 
 def test_sample_prints_detokenized_text_reproducibly(text_run, text_data, capsys):

@@ -115,6 +115,8 @@ class DataTask(Task):
     def quality(self, samples: torch.Tensor) -> dict[str, float]:
         hyps = strip_rows(samples, self.end_token)
         stats = {f"bleu{n}": scorer.corpus_mean(hyps) for n, scorer in self.bleu.items()}
+        if self.kind == "text":  # BLEU's closest-length brevity penalty misses a length collapse
+            stats["length"] = sum(map(len, hyps)) / max(1, len(hyps))
         if self.kind == "music":
             from ..musicdata import pitch_mse
 
