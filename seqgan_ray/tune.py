@@ -14,6 +14,7 @@ Search-space files are JSON objects mapping dotted config fields to one distribu
 from __future__ import annotations
 
 import csv
+import re
 import shutil
 import tempfile
 import time
@@ -260,7 +261,7 @@ def write_outcome(grid, cfg: RunConfig, out: Path, wall_s: float) -> dict:
         df = result.metrics_dataframe
         params = {k: v for k, v in (result.config or {}).items()}
         row = {
-            "trial": Path(result.path).name if result.path else "?",
+            "trial": _trial_id(result.path),
             **params,
             best_key: float(sign * (sign * df[key]).min())
             if df is not None and key in df
@@ -300,6 +301,16 @@ def write_outcome(grid, cfg: RunConfig, out: Path, wall_s: float) -> dict:
         (out / "best_config.json").write_text(apply_params(cfg, params).to_json() + "\n")
     _plot(rows, out / "sweep_curves.png", key, metric.label)
     return summary
+
+
+def _trial_id(path: str | None) -> str:
+    """Tune's trial id ("373bd_00000") from its directory name, which also spells every
+    parameter (the table has a column per parameter already)."""
+    if not path:
+        return "?"
+    name = Path(path).name
+    match = re.match(r"_?trial_([0-9a-f]+_\d+)", name)
+    return match.group(1) if match else name
 
 
 def _cell(v) -> str:
