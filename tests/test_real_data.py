@@ -238,3 +238,18 @@ def test_train_text_on_ray_gives_the_in_process_numbers(text_data, tmp_path, cap
     strip = [[{k: v for k, v in r.items() if not k.startswith("perf/")} for r in rs] for rs in rows]
     assert strip[0] == strip[1] and any("eval/bleu2" in r for r in strip[0])
     torch.set_num_threads(2)
+
+
+def test_bad_corpora_exit_2_from_the_cli_with_one_line(tmp_path, capsys):
+    (tmp_path / "empty.txt").write_text("\n\n")
+    (tmp_path / "binary.txt").write_bytes(b"ok line\n" + bytes(range(128, 256)) + b"\n")
+    cases = [
+        ("missing.txt", "corpus not found"),
+        ("empty.txt", "is empty"),
+        ("binary.txt", "line 2 is not valid UTF-8"),
+    ]
+    for name, message in cases:
+        out = tmp_path / f"out-{name}"
+        code, _, err = run_cli(capsys, "prepare", "text", tmp_path / name, "--out", out)
+        assert code == 2 and message in err, (name, err)
+        assert len(err.strip().splitlines()) == 1 and not (out / "vocab.json").exists()
