@@ -167,11 +167,10 @@ def _run_one(cfg_dict: dict, out: str, init_from: str | None, threads: int) -> d
 
     keep_freed_memory()
     torch.set_num_threads(threads)
-    run = RunDir(out)
-    if run.final_scores(main_metric(RunConfig.from_dict(cfg_dict)).key).exists():
+    run, cfg = RunDir(out), RunConfig.from_dict(cfg_dict)
+    if run.final_scores(main_metric(cfg).key).exists():
         final = [r for r in read_metrics(run.metrics) if r["phase"] == "final"]
         return final[-1]
-    cfg = RunConfig.from_dict(cfg_dict)
     resume = run.checkpoint.exists()
     return train(
         cfg, out, resume=resume, show_progress=False, init_from=None if resume else init_from

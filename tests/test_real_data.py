@@ -12,6 +12,7 @@ from scipy import stats
 from test_cli import run_cli
 
 from seqgan_ray import config as C
+from seqgan_ray import data_presets as P
 from seqgan_ray.bleu import BleuScorer, strip_at
 from seqgan_ray.data import from_table, read_table
 from seqgan_ray.experiment import PAPER_REAL, render_results
@@ -87,25 +88,25 @@ def _cli(*args) -> int:
 
 
 def test_filter_table_is_table_5_at_t20_and_keeps_its_shape_elsewhere():
-    assert C.filter_table(20) == (C.PAPER_FILTER_SIZES, C.PAPER_NUM_FILTERS)
-    sizes, counts = C.filter_table(32)
+    assert P.filter_table(20) == (C.PAPER_FILTER_SIZES, C.PAPER_NUM_FILTERS)
+    sizes, counts = P.filter_table(32)
     assert sizes == (*range(1, 11), 16, 32) and counts == (*C.PAPER_NUM_FILTERS[:10], 160, 160)
-    assert C.filter_table(6) == (tuple(range(1, 7)), C.PAPER_NUM_FILTERS[:6])
-    assert C.filter_table(32, 0.25)[1] == tuple(round(c / 4) for c in counts)
+    assert P.filter_table(6) == (tuple(range(1, 7)), C.PAPER_NUM_FILTERS[:6])
+    assert P.filter_table(32, 0.25)[1] == tuple(round(c / 4) for c in counts)
 
 
 def test_a_data_preset_binds_to_the_directory(text_data, music_data):
     vocab = load_vocab(text_data)
-    cfg = C.data_preset("poems-cpu", "text").bind(read_data_config("text", text_data))
+    cfg = P.data_preset("poems-cpu", "text").bind(read_data_config("text", text_data))
     t = cfg.task
     assert (t.kind, t.vocab_size, t.seq_len, t.num_train) == ("text", len(vocab), 10, 216)
     assert (t.start_token, t.end_token, t.pad_token) == (vocab.start, vocab.end, vocab.pad)
     assert max(cfg.discriminator.filter_sizes) == 10 and t.bleu_orders == (2,)
     assert C.RunConfig.from_dict(json.loads(cfg.to_json())) == cfg  # run configs round-trip
-    music = C.data_preset("nottingham", "music").bind(read_data_config("music", music_data))
+    music = P.data_preset("nottingham", "music").bind(read_data_config("music", music_data))
     assert (music.task.vocab_size, music.task.end_token, music.task.seq_len) == (89, None, 8)
     with pytest.raises(C.ConfigError, match="unknown music preset 'poems'"):
-        C.data_preset("poems", "music")
+        P.data_preset("poems", "music")
 
 
 def test_train_text_logs_bleu_against_the_whole_test_split(text_run, text_data):
@@ -116,7 +117,7 @@ def test_train_text_logs_bleu_against_the_whole_test_split(text_run, text_data):
     # The final BLEU-2 is the mean over the final samples, each against every test sequence.
     final = [r for r in rows if r["phase"] == "final"][-1]
     samples = np.loadtxt(text_run / "samples.txt", dtype=np.int64)
-    assert len(samples) == C.DATA_PRESETS["text-tiny"].schedule.test_samples
+    assert len(samples) == P.DATA_PRESETS["text-tiny"].schedule.test_samples
     test = from_table(read_table(text_data / "test.arrow")).numpy()
     end = load_vocab(text_data).end
     scorer = BleuScorer(strip_at(test, end), n=2)

@@ -23,6 +23,11 @@ from .base import Task
 
 def read_data_config(kind: str, data: str | Path) -> DataTaskConfig:
     """The task config of a prepared directory: its sizes and special ids, checked."""
+    return _open(kind, data)[0]
+
+
+def _open(kind: str, data: str | Path) -> tuple[DataTaskConfig, dict, torch.Tensor]:
+    """A prepared directory read once: its task config, vocab.json and the train split."""
     data = Path(data).resolve()
     meta = data / "vocab.json"
     if not data.is_dir():
@@ -45,7 +50,7 @@ def read_data_config(kind: str, data: str | Path) -> DataTaskConfig:
         size, start, end, pad = len(vocab["tokens"]), vocab["start"], vocab["end"], vocab["pad"]
     else:  # music: 89 keys, fixed length; the rest key doubles as G's first input
         size, start, end, pad = vocab["tokens"], vocab["rest"], None, vocab["rest"]
-    return DataTaskConfig(
+    found = DataTaskConfig(
         kind=kind,
         data=str(data),
         vocab_size=size,
@@ -55,6 +60,7 @@ def read_data_config(kind: str, data: str | Path) -> DataTaskConfig:
         end_token=end,
         pad_token=pad,
     )
+    return found, vocab, train
 
 
 def _read_split(data: Path, split: str, vocab: dict) -> torch.Tensor:
@@ -80,7 +86,7 @@ def strip_rows(rows: torch.Tensor, end_token: int | None) -> list[tuple[int, ...
 class DataTask(Task):
     def __init__(self, cfg: RunConfig, device: torch.device):
         task: DataTaskConfig = cfg.task
-        found = read_data_config(task.kind, task.data)
+        found, vocab, train = _open(task.kind, task.data)
         mine = (task.vocab_size, task.seq_len, task.start_token, task.end_token, task.pad_token)
         theirs = (
             found.vocab_size,
@@ -93,9 +99,8 @@ class DataTask(Task):
             raise UserError(
                 f"{task.data} no longer matches the run's config (sizes or special ids)"
             )
-        vocab = json.loads((Path(task.data) / "vocab.json").read_text(encoding="utf-8"))
         self.kind, self.end_token, self.pad_token = task.kind, task.end_token, task.pad_token
-        self.real = _read_split(Path(task.data), "train", vocab).to(device)
+        self.real = train.to(device)
         self.test = _read_split(Path(task.data), "test", vocab).to(device)
         if not len(self.test):
             raise UserError(

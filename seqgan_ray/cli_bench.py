@@ -1,0 +1,71 @@
+"""`seqgan-ray bench`: the hot paths timed (cli.py mounts it next to the training commands)."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+
+from .errors import UserError
+
+bench_app = typer.Typer(no_args_is_help=True, help="Benchmarks of the hot paths.")
+
+
+def set_threads(threads: int | None) -> None:
+    """`--threads` of every command that computes (train, bench): torch CPU threads."""
+    import torch
+
+    if threads is not None:
+        if threads < 1:
+            raise UserError(f"--threads must be >= 1 (got {threads})")
+        torch.set_num_threads(threads)
+
+
+@bench_app.command("rollout")
+def bench_rollout(
+    vocab: int = typer.Option(5000, help="vocabulary size V"),
+    seq_len: int = typer.Option(20, help="sequence length T"),
+    batch: int = typer.Option(64, help="sequences per g-step B"),
+    rollouts: int = typer.Option(16, help="Monte Carlo roll-outs N"),
+    repeats: int = typer.Option(3, help="timed repetitions (after one warm-up)"),
+    threads: int | None = typer.Option(None, help="torch CPU threads"),
+    score_dtype: str = typer.Option("float32", help="float32 or bfloat16 for D"),
+    device: str = typer.Option("cpu", help="cpu or cuda"),
+    as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
+    workers: int = typer.Option(
+        0, help="K roll-out actors (one CPU each) on a local Ray; 0: in this process"
+    ),
+    verbose: bool = typer.Option(False, help="show Ray's start-up and worker logs"),
+) -> None:
+    """Time Q(s,a) for one g-step with the paper's generator and discriminator shapes."""
+    import torch
+
+    from .bench import time_rollout
+
+    set_threads(threads)
+    if workers < 0:
+        raise UserError(f"--workers must be >= 0 (got {workers})")
+    if workers:
+        from .distributed.bench import time_pool
+
+        result = time_pool(workers, vocab, seq_len, batch, rollouts, repeats, verbose)
+        if as_json:
+            typer.echo(json.dumps(result))
+            return
+        typer.echo(
+            f"Q(s,a) for B={batch} T={seq_len} V={vocab} N={rollouts} on {workers} roll-out "
+            f"actor(s): median {result['seconds_per_q']:.3f} s per g-step (min {result['min']:.3f}, "
+            f"max {result['max']:.3f}); broadcast + scheduling + gather {result['overhead_s']:.3f} s "
+            f"({100 * result['overhead_fraction']:.1f}%), of which ray.put {result['broadcast_s']:.4f} s"
+        )
+        return
+    result = time_rollout(vocab, seq_len, batch, rollouts, repeats, score_dtype, device)
+    result["threads"] = torch.get_num_threads()
+    if as_json:
+        typer.echo(json.dumps(result))
+    else:
+        typer.echo(
+            f"Q(s,a) for B={batch} T={seq_len} V={vocab} N={rollouts} ({score_dtype}, {result['threads']} threads): "
+            f"median {result['seconds_per_q']:.3f} s (min {result['min']:.3f}, max {result['max']:.3f}, {repeats} runs); "
+            f"max |Q - Q_fp32| = {result['q_max_abs_diff_vs_fp32']:.1e}"
+        )
