@@ -79,8 +79,8 @@ class Learner:
         or BLEU: the input of the experiments' t-tests)."""
         tau = self.cfg.schedule.temperature
         samples = sample_sequences(self.generator.policy(), num, key, tau)
-        per_sequence = self.task.sequence_scores(samples)
-        stats = {f"final/{k}": v for k, v in self.task.quality(samples).items()}
+        quality, per_sequence = self.task.scored_quality(samples)
+        stats = {f"final/{k}": v for k, v in quality.items()}
         stats["final/nll_test"] = self.task.nll_test(self.generator, tau)
         return stats, samples.cpu(), per_sequence
 

@@ -25,6 +25,17 @@ def test_official_oracle_nll_of_its_own_samples_is_its_entropy():
     assert abs(value - 5.74) < 4 * se + 0.01
 
 
+def test_final_scoring_scores_each_sample_once_and_changes_no_number():
+    task = SyntheticTask(C.TINY, torch.device("cpu"))
+    torch.manual_seed(1)
+    g = Generator(C.TINY.task.vocab_size, 8, 8, C.TINY.task.seq_len)
+    ys = sample_sequences(g.policy(), 700, (5, "s"))  # 700: batches of 256 and a ragged one
+    quality, scores = task.scored_quality(ys)
+    assert torch.equal(scores, task.sequence_scores(ys))
+    assert quality == task.quality(ys)  # exact: the mean of the same per-sequence values
+    assert quality["nll_oracle"] == task.nll_oracle(ys)
+
+
 def test_lower_temperature_lowers_nll_oracle_and_raises_nll_test():
     oracle = Oracle.random(30, 8, 8, 10, seed=3)
     test = sample_sequences(oracle.policy(), 3000, (3, "test"))

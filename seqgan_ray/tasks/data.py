@@ -10,6 +10,7 @@ the tokens before <end>; music rows are fixed-length key windows.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import torch
@@ -117,9 +118,16 @@ class DataTask(Task):
         scores = self.bleu[self.main_order].scores(strip_rows(samples, self.end_token))
         return torch.from_numpy(scores)
 
-    def quality(self, samples: torch.Tensor) -> dict[str, float]:
+    def quality(
+        self, samples: torch.Tensor, scores: torch.Tensor | None = None
+    ) -> dict[str, float]:
         hyps = strip_rows(samples, self.end_token)
-        stats = {f"bleu{n}": scorer.corpus_mean(hyps) for n, scorer in self.bleu.items()}
+        stats = {
+            f"bleu{n}": scorer.corpus_mean(hyps)
+            if scores is None or n != self.main_order
+            else math.fsum(scores.tolist()) / len(scores)  # = corpus_mean, bit for bit
+            for n, scorer in self.bleu.items()
+        }
         if self.kind == "text":  # BLEU's closest-length brevity penalty misses a length collapse
             stats["length"] = sum(map(len, hyps)) / max(1, len(hyps))
         if self.kind == "music":
