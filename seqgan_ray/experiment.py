@@ -57,8 +57,8 @@ PAPER_REAL = {
     },
 }
 # Longest first, so the slowest run starts at once and the short ones fill the other slots
-# (measured on table1-cpu, one core each: SeqGAN 56 min, SS 40, MLE 29, PG-BLEU 17, constant 5,
-# random 2; putting MLE after PG-BLEU left it running alone for its last 11 minutes).
+# (measured on table1-cpu, one core each: SeqGAN 54 min, SS 37, MLE 27, PG-BLEU 18, constant 4,
+# random 1; putting MLE after PG-BLEU left it running alone for its last 11 minutes).
 RUN_ORDER = ("seqgan", "ss", "mle", "pg_bleu", "constant", "random")
 REAL_DATA_METHODS = ("seqgan", "mle")  # the paper's real-data comparison
 
