@@ -200,12 +200,10 @@ def train(
             negatives = runtime.negatives(learner, cfg.num_negatives, (seed, "negatives", it, d))
             stats |= learner.train_discriminator(negatives, (seed, "d_train", it, d))
         stats |= evaluate("adversarial", it, iterations - 1)
-        rollouts = s.g_steps * s.batch_size * s.rollout_num * (cfg.task.seq_len - 1)
-        perf = {
-            "perf/step_s": time.perf_counter() - t0,
-            "perf/rollout_s": rollout_s,
-            "perf/rollouts_per_s": rollouts / max(rollout_s, 1e-9),
-        }
+        perf = {"perf/step_s": time.perf_counter() - t0}
+        if method.uses_rollouts and rollout_s > 0:  # throughput only where roll-outs ran
+            rollouts = s.g_steps * s.batch_size * s.rollout_num * (cfg.task.seq_len - 1)
+            perf |= {"perf/rollout_s": rollout_s, "perf/rollouts_per_s": rollouts / rollout_s}
         log.log("adversarial", it, epoch=mle_epochs + it, **stats, **perf)
         bar.advance("adversarial", log.latest)
         if it + 1 == iterations:

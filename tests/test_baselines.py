@@ -117,6 +117,7 @@ def test_mle_baseline_continues_mle_for_the_adversarial_budget(tmp_path):
     assert len(adv) == C.TINY.schedule.adversarial_iterations
     assert all("baseline/g_nll" in r and r["baseline/omega"] == 1.0 for r in adv)
     assert [r["epoch"] for r in adv] == [C.TINY.schedule.mle_epochs + i for i in range(len(adv))]
+    assert not any("perf/rollouts_per_s" in r for r in adv)  # no roll-outs, no throughput
 
 
 def test_random_baseline_trains_nothing(tmp_path):
