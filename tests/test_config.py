@@ -1,3 +1,4 @@
+import dataclasses
 import json
 
 import pytest
@@ -81,3 +82,19 @@ def test_presets_are_named_and_unknown_ones_rejected():
     assert set(C.PRESETS) >= {"paper", "demo", "tiny"}
     with pytest.raises(C.ConfigError, match="unknown preset 'papr'"):
         C.preset("papr")
+
+
+@pytest.mark.parametrize(
+    "name, changed",
+    [
+        ("fig3-g100-d1-k10", {"g_steps": 100, "d_steps": 1, "k_epochs": 10}),
+        ("fig3-g30-d1-k30", {"g_steps": 30, "d_steps": 1, "k_epochs": 30}),
+        ("fig3-g1-d1-k10", {"g_steps": 1, "d_steps": 1, "k_epochs": 10}),
+        ("fig3-g1-d5-k3", {"g_steps": 1, "d_steps": 5, "k_epochs": 3}),  # = paper's own schedule
+        ("pretrain20", {"mle_epochs": 20}),
+    ],
+)
+def test_ablation_presets_change_only_their_figure_3_or_appendix_knobs(name, changed):
+    cfg = C.preset(name)
+    assert cfg.schedule == dataclasses.replace(C.PAPER.schedule, **changed)
+    assert dataclasses.replace(cfg, schedule=C.PAPER.schedule) == C.PAPER
