@@ -10,26 +10,23 @@ from ..sampling import sample_sequences
 
 
 class Task:
-    """A subclass holds `real` and `test` (N, T) token tensors and defines `quality(samples)`
-    (its quality metrics of generated sequences) and `sequence_scores(samples)`."""
+    """A subclass holds `real` and `test` (N, T) token tensors and defines
+    `sequence_scores(samples)` (the per-sequence main metric the t-tests compare) and
+    `scored_quality(samples)` (its quality metrics of generated sequences, the main one the mean
+    of those scores)."""
 
     test: torch.Tensor
-
-    def quality(
-        self, samples: torch.Tensor, scores: torch.Tensor | None = None
-    ) -> dict[str, float]:
-        """Quality metrics of `samples`; `scores`, when given, are their sequence_scores, so
-        the main metric is not computed twice."""
-        raise NotImplementedError
 
     def sequence_scores(self, samples: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
 
     def scored_quality(self, samples: torch.Tensor) -> tuple[dict[str, float], torch.Tensor]:
-        """quality(samples) and the per-sequence main metric, scoring each sample once (the
+        """Quality metrics of `samples` and their sequence_scores, scoring each sample once (the
         final evaluation's 100,000 samples cost minutes per scoring pass on a CPU core)."""
-        scores = self.sequence_scores(samples)
-        return self.quality(samples, scores), scores
+        raise NotImplementedError
+
+    def quality(self, samples: torch.Tensor) -> dict[str, float]:
+        return self.scored_quality(samples)[0]
 
     def nll_test(self, generator: Generator, temperature: float = 1.0) -> float:
         """G's per-token NLL of the held-out set at `temperature` (diversity / coverage)."""

@@ -118,14 +118,13 @@ class DataTask(Task):
         scores = self.bleu[self.main_order].scores(strip_rows(samples, self.end_token))
         return torch.from_numpy(scores)
 
-    def quality(
-        self, samples: torch.Tensor, scores: torch.Tensor | None = None
-    ) -> dict[str, float]:
+    def scored_quality(self, samples: torch.Tensor) -> tuple[dict[str, float], torch.Tensor]:
+        scores = self.sequence_scores(samples)
         hyps = strip_rows(samples, self.end_token)
         stats = {
-            f"bleu{n}": scorer.corpus_mean(hyps)
-            if scores is None or n != self.main_order
-            else math.fsum(scores.tolist()) / len(scores)  # = corpus_mean, bit for bit
+            f"bleu{n}": math.fsum(scores.tolist()) / len(scores)  # = corpus_mean, bit for bit
+            if n == self.main_order
+            else scorer.corpus_mean(hyps)
             for n, scorer in self.bleu.items()
         }
         if self.kind == "text":  # BLEU's closest-length brevity penalty misses a length collapse
@@ -134,4 +133,4 @@ class DataTask(Task):
             from ..musicdata import pitch_mse
 
             stats["mse"] = pitch_mse(samples.cpu().numpy(), self.test.cpu().numpy())
-        return stats
+        return stats, scores

@@ -65,9 +65,6 @@ class SyntheticTask(Task):
         """Per-sequence NLL-oracle (N,) float64: what the Table-1 t-tests compare."""
         return sequence_nll(self.oracle, samples)
 
-    def quality(
-        self, samples: torch.Tensor, scores: torch.Tensor | None = None
-    ) -> dict[str, float]:
-        if scores is None:
-            return {"nll_oracle": self.nll_oracle(samples)}
-        return {"nll_oracle": float(scores.mean())}  # = nll_oracle(samples), bit for bit
+    def scored_quality(self, samples: torch.Tensor) -> tuple[dict[str, float], torch.Tensor]:
+        scores = self.sequence_scores(samples)
+        return {"nll_oracle": float(scores.mean())}, scores  # = nll_oracle(samples), bit for bit
