@@ -462,27 +462,21 @@ def _print_summary(summary: dict) -> None:
 
 
 def main() -> None:
-    """Console entry point: bad input is one message on stderr and exit code 2, never a traceback."""
+    """Console entry point: bad input is one message on stderr and exit code 2, never a traceback.
+
+    Typer runs in standalone mode, so it reports usage errors itself (usage line, "Did you mean",
+    exit 2) with whichever click it is built on: typer >= 0.20 raises its vendored
+    `typer._click` exceptions, which an `except click.ClickException` here would miss.
+    Our own checks of the input raise UserError from inside the commands."""
     keep_freed_memory()
     try:
-        app(standalone_mode=False)
+        app()  # exits: 0 on success, 2 on a usage error
     except UserError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(2)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # outside a command (typer maps one inside a command itself)
         typer.echo("interrupted", err=True)
         sys.exit(130)
-    except Exception as exc:
-        import click
-
-        if isinstance(exc, click.exceptions.Exit):
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(2)
-        if isinstance(exc, click.exceptions.Abort):
-            sys.exit(1)
-        raise
 
 
 if __name__ == "__main__":
