@@ -45,13 +45,21 @@ class SyntheticTaskConfig:
     oracle_path: str | None = None  # official target_params*.pkl; None = a seeded N(0,1) oracle
     num_test: int = 10_000  # held-out oracle sequences for NLL-test (ours; the paper has none)
     start_token: int = 0  # official: token 0's embedding is the first input, fed as input only
-    data_seed: int = 88  # seeds the random oracle and the draw of S; kept apart from the run seed
+    data_seed: int = 88  # seeds the draws of S and the held-out set (and the random oracle)
+    # the random oracle's seed when it must stay while data_seed changes (`experiment --seeds`);
+    # None = data_seed. The official oracle (oracle_path) is a file and never changes.
+    oracle_seed: int | None = None
 
     def __post_init__(self) -> None:
         p: list[str] = []
         _check(p, self.vocab_size >= 2, f"vocab_size must be >= 2 (got {self.vocab_size})")
         _check(p, self.seq_len >= 1, f"seq_len T must be >= 1 (got {self.seq_len})")
         _check(p, self.data_seed >= 0, f"data_seed must be >= 0 (got {self.data_seed})")
+        _check(
+            p,
+            self.oracle_seed is None or self.oracle_seed >= 0,
+            f"oracle_seed must be >= 0 (got {self.oracle_seed})",
+        )
         _check(p, self.num_train >= 1, f"num_train must be >= 1 (got {self.num_train})")
         _check(p, self.num_test >= 1, f"num_test must be >= 1 (got {self.num_test})")
         _check(
@@ -67,6 +75,10 @@ class SyntheticTaskConfig:
     @property
     def kind(self) -> str:
         return "synthetic"
+
+    @property
+    def random_oracle_seed(self) -> int:
+        return self.data_seed if self.oracle_seed is None else self.oracle_seed
 
     end_token = None  # fixed length T: no end token, no padding (class constants, not fields)
     pad_token = 0
@@ -193,7 +205,14 @@ class ScheduleConfig:
     d_steps: int = 5  # official: 5 discriminator rounds per iteration
     k_epochs: int = 3  # official: 3 epochs over each round's data
     rollout_num: int = 16  # official: N = 16 Monte Carlo roll-outs
-    rollout_update_rate: float = 0.8  # official rollout.py: beta <- 0.8 beta + 0.2 theta; 0 = copy
+    # beta <- rate * beta + (1 - rate) * theta after each iteration's g-steps. 0 (default) is
+    # beta <- theta, Algorithm 1 line 18. The official rollout.py *looks* like a blend with rate
+    # 0.8 but is not one: its roll-out weights are tf.identity reads of the generator's live
+    # variables and its sampling graph is built once in __init__, so update_params() only rebinds
+    # Python attributes and the official run always rolled out with the current G
+    # (LantaoYu/SeqGAN issues #23, #28, #29). A rate > 0 is a real moving average: our variant,
+    # not the paper's (our former default, 0.8, measured the README's Table 1).
+    rollout_update_rate: float = 0.0
     num_negatives: int | None = None  # negatives per d-step; None = |S| (official: 10,000)
     num_positives: int | None = None  # real sequences per d-step, drawn anew; None = all of S
     eval_interval: int = 5  # official: NLL-oracle every 5 epochs, both phases
@@ -236,9 +255,24 @@ class ScheduleConfig:
 
 
 # What trains G after the shared MLE pre-training: SeqGAN and the paper's baselines (§4, Table 1)
-# plus a control the paper lacks (a constant reward: policy gradient without D).
-METHODS = ("seqgan", "mle", "ss", "pg_bleu", "constant", "random")
-USES_ROLLOUTS = ("seqgan", "pg_bleu")
+# plus two controls the paper lacks: `constant` (Q = 1: policy gradient without D) and
+# `shuffled` (SeqGAN's own Q, permuted across the batch at every position before each update:
+# SeqGAN's reward scale and step sizes with no per-sequence information).
+METHODS = ("seqgan", "shuffled", "mle", "ss", "pg_bleu", "constant", "random")
+USES_DISCRIMINATOR = ("seqgan", "shuffled")
+USES_ROLLOUTS = ("seqgan", "shuffled", "pg_bleu")
+POLICY_GRADIENT = ("seqgan", "shuffled", "pg_bleu", "constant")
+# Reward variants (ours, not the paper's): what D's roll-out estimate Q becomes before the update
+# (rewards.py). `reward`: d = Q itself (the paper), logit = log Q/(1-Q), maligan = MaliGAN's
+# normalised weights; `reward_baseline`: batch-mean subtracts the per-position batch mean.
+REWARDS = ("d", "logit", "maligan")
+BASELINES = ("none", "batch-mean")
+# Experiment method names `BASE+VARIANT` (e.g. seqgan+logit): the MethodConfig fields they set.
+VARIANTS = {
+    "baseline": {"reward_baseline": "batch-mean"},
+    "logit": {"reward": "logit", "reward_baseline": "batch-mean"},
+    "maligan": {"reward": "maligan"},
+}
 
 
 @dataclass(frozen=True)
@@ -251,6 +285,8 @@ class MethodConfig:
     bleu_smoothing: str = "method1"  # nltk SmoothingFunction().method1 (a zero 3-gram count != 0)
     ss_decay: float = 0.002  # scheduled sampling: omega falls from 1 by this per epoch (paper)
     constant_reward: float = 1.0  # the constant-reward control's Q for every token
+    reward: str = "d"  # d (paper: Q = mean D over roll-outs); logit, maligan: our variants
+    reward_baseline: str = "none"  # none (paper); batch-mean: our variant (REINFORCE baseline)
 
     def __post_init__(self) -> None:
         p: list[str] = []
@@ -258,6 +294,27 @@ class MethodConfig:
             p,
             self.name in METHODS,
             f"method must be one of {', '.join(METHODS)} (got {self.name!r})",
+        )
+        _check(
+            p,
+            self.reward in REWARDS,
+            f"reward must be one of {', '.join(REWARDS)} (got {self.reward!r})",
+        )
+        _check(
+            p,
+            self.reward_baseline in BASELINES,
+            f"reward_baseline must be one of {', '.join(BASELINES)} (got {self.reward_baseline!r})",
+        )
+        _check(
+            p,
+            self.reward == "d" or self.name in USES_DISCRIMINATOR,
+            f"reward {self.reward} transforms D's scores; method {self.name} has no D",
+        )
+        _check(
+            p,
+            self.reward_baseline == "none" or self.name in POLICY_GRADIENT[:-1],
+            f"reward_baseline {self.reward_baseline} needs a policy-gradient method with a "
+            f"varying reward (seqgan, shuffled, pg_bleu), not {self.name}",
         )
         _check(p, 1 <= self.bleu_n <= 5, f"bleu_n must be in 1..5 (got {self.bleu_n})")
         _check(
@@ -275,11 +332,32 @@ class MethodConfig:
 
     @property
     def uses_discriminator(self) -> bool:
-        return self.name == "seqgan"
+        return self.name in USES_DISCRIMINATOR
 
     @property
     def uses_rollouts(self) -> bool:
         return self.name in USES_ROLLOUTS
+
+    @property
+    def policy_gradient(self) -> bool:
+        return self.name in POLICY_GRADIENT
+
+    @property
+    def is_variant(self) -> bool:
+        """True when the reward is one of ours rather than the paper's."""
+        return self.reward != "d" or self.reward_baseline != "none"
+
+
+def method_named(base: MethodConfig, name: str) -> MethodConfig:
+    """`base` as the experiment method `name`: a method (seqgan) or METHOD+VARIANT
+    (seqgan+baseline, seqgan+logit, seqgan+maligan, shuffled+baseline, ...)."""
+    method, _, variant = name.partition("+")
+    if variant and variant not in VARIANTS:
+        raise ConfigError(
+            f"unknown reward variant {variant!r} in {name!r}; choose from {', '.join(VARIANTS)}"
+        )
+    changes = {"reward": "d", "reward_baseline": "none", **VARIANTS.get(variant, {})}
+    return replace(base, name=method, **changes)
 
 
 @dataclass(frozen=True)
@@ -436,6 +514,24 @@ TABLE1_CPU = RunConfig(
 )
 
 
+# table1-cpu with the official D schedule (issue 15 §6: table1-cpu's D gets ~5 % of the official
+# D's Adam steps): 50 pre-training rounds x 3 epochs and 5 d-steps x 3 epochs per iteration, each
+# on all 10,000 real sequences + 10,000 negatives, at table1-cpu's quarter D ...
+TABLE1_CPU_OFFICIAL_D = replace(
+    TABLE1_CPU,
+    schedule=replace(
+        TABLE1_CPU.schedule,
+        d_pretrain_rounds=50,
+        d_steps=5,
+        k_epochs=3,
+        num_negatives=None,
+        num_positives=None,
+    ),
+)
+# ... and at the paper's full D (1,720 filters).
+TABLE1_CPU_OFFICIAL_FULL_D = replace(TABLE1_CPU_OFFICIAL_D, discriminator=DiscriminatorConfig())
+
+
 def _strategy(g_steps: int, d_steps: int, k_epochs: int) -> RunConfig:
     """Paper Figure 3: the paper preset with another (g-steps, d-steps, k) training strategy."""
     return override(PAPER, "schedule", g_steps=g_steps, d_steps=d_steps, k_epochs=k_epochs)
@@ -449,6 +545,34 @@ ABLATIONS = {
     "fig3-g1-d1-k10": _strategy(1, 1, 10),
     "fig3-g1-d5-k3": _strategy(1, 5, 3),
     "pretrain20": override(PAPER, "schedule", mle_epochs=20),
+}
+
+
+def _cpu_strategy(g_steps: int, d_steps: int, k_epochs: int, iterations: int, every: int):
+    """Figure 3 on table1-cpu's sizes: another (g-steps, d-steps, k) and fewer iterations."""
+    return override(
+        TABLE1_CPU,
+        "schedule",
+        g_steps=g_steps,
+        d_steps=d_steps,
+        k_epochs=k_epochs,
+        adversarial_iterations=iterations,
+        eval_interval=every,
+        checkpoint_every=min(every, 10),
+    )
+
+
+# CPU-sized Figure 3 and the short pre-training (table1-cpu otherwise). Iterations are cut so
+# each SeqGAN run takes about an hour at the step costs measured before the speed work of
+# issue 14 (a g-step with roll-outs ~4.3 s, one D epoch on 7,500 + 7,500 sequences ~8 s): the
+# strategies differ in work per iteration by 30x, so they get different iteration counts (the
+# MLE baseline gets the same count of extra epochs).
+CPU_ABLATIONS = {
+    "fig3-cpu-g100-d1-k10": _cpu_strategy(100, 1, 10, iterations=7, every=2),  # ~510 s/it
+    "fig3-cpu-g30-d1-k30": _cpu_strategy(30, 1, 30, iterations=10, every=2),  # ~370 s/it
+    "fig3-cpu-g1-d1-k10": _cpu_strategy(1, 1, 10, iterations=40, every=5),  # ~85 s/it
+    "fig3-cpu-g1-d5-k3": _cpu_strategy(1, 5, 3, iterations=30, every=5),  # ~125 s/it
+    "pretrain20-cpu": override(TABLE1_CPU, "schedule", mle_epochs=20),
 }
 
 # For tests and smoke runs: seconds, not minutes. Not a meaningful experiment.
@@ -482,7 +606,10 @@ PRESETS: dict[str, RunConfig] = {
     "demo": DEMO,
     "tiny": TINY,
     "table1-cpu": TABLE1_CPU,
+    "table1-cpu-official-d": TABLE1_CPU_OFFICIAL_D,
+    "table1-cpu-official-full-d": TABLE1_CPU_OFFICIAL_FULL_D,
     **ABLATIONS,
+    **CPU_ABLATIONS,
 }
 
 

@@ -10,7 +10,7 @@ import copy
 
 import torch
 
-from . import losses
+from . import diagnostics, losses, rewards
 from .baselines import bleu_references, bleu_scorer, scheduled_sampling_log_probs
 from .config import RunConfig
 from .data import batches
@@ -44,6 +44,7 @@ class Learner:
         self.g_adv_opt: torch.optim.Optimizer | None = None
         self.real = task.real.to(device)
         self._bleu_reward: BleuReward | None = None
+        self._diag_sets: tuple[torch.Tensor, torch.Tensor] | None = None  # D's diagnostic rows
 
     # --- policies handed to samplers and roll-out workers -------------------------------------
     def generator_policy(self) -> Policy:
@@ -143,21 +144,59 @@ class Learner:
             self.generator.parameters(), lr=self.cfg.generator.adversarial_lr
         )
 
-    def g_step(self, y: torch.Tensor, q: torch.Tensor) -> dict[str, float]:
-        """One REINFORCE update of theta from samples Y (B, T) and their Q (B, T)."""
+    def g_step(self, y: torch.Tensor, q: torch.Tensor, key: tuple = ()) -> dict[str, float]:
+        """One REINFORCE update of theta from samples Y (B, T) and their Q (B, T), with the
+        method's weights (rewards.policy_weights: Q itself for SeqGAN; `key`, e.g. (seed,
+        "shuffle", iteration, g-step), keys the shuffled control's permutations). Returns the
+        loss, Q's mean and the game's diagnostics (diagnostics.py) of this step."""
         y, q = y.to(self.device), q.to(self.device)
-        loss = losses.policy_gradient_loss(self.generator.log_probs(y), q, self._mask(y))
-        self._update(self.generator, self.g_adv_opt, loss, self.cfg.generator.grad_clip)
+        mask = self._mask(y)
+        weights = rewards.policy_weights(q, self.cfg.method, key, mask)
+        loss = losses.policy_gradient_loss(self.generator.log_probs(y), weights, mask)
+        params = list(self.generator.parameters())
+        before = [p.detach().clone() for p in params]
+        # as _update, with the pre-clip norm kept (clip_grad_norm_ returns it)
+        self.g_adv_opt.zero_grad(set_to_none=True)
+        loss.backward()
+        clip = self.cfg.generator.grad_clip
+        grad_norm = torch.nn.utils.clip_grad_norm_(params, clip)
+        self.g_adv_opt.step()
         return {
             "adv/g_loss": loss.item(),
             "adv/reward_mean": q.mean().item(),
             "adv/reward_final": q[:, -1].mean().item(),
+            **diagnostics.update_stats(grad_norm, clip, before, params),
+            **diagnostics.q_stats(q),
+        }
+
+    @torch.no_grad()
+    def discriminator_diagnostics(self, key: tuple) -> dict[str, float]:
+        """D's mean P(real) on DIAG_SEQUENCES rows of S, of held-out real data (the task's test
+        set, which D never trains on) and of fresh G samples drawn with `key` (diagnostics.py).
+        The real rows are chosen once per run with their own keys; nothing else's RNG moves."""
+        if self._diag_sets is None:
+            n, seed = diagnostics.DIAG_SEQUENCES, self.cfg.seed
+            self._diag_sets = (
+                diagnostics.keyed_subset(self.real, n, (seed, "diag_train")),
+                diagnostics.keyed_subset(self.task.test.to(self.device), n, (seed, "diag_heldout")),
+            )
+        train, heldout = self._diag_sets
+        fake = self.sample(diagnostics.DIAG_SEQUENCES, key)
+        d = self.discriminator
+        return {
+            "d/p_real_train": diagnostics.mean_p_real(d, train),
+            "d/p_real_heldout": diagnostics.mean_p_real(d, heldout),
+            "d/p_real_fake": diagnostics.mean_p_real(d, fake),
         }
 
     @torch.no_grad()
     def sync_rollout(self) -> None:
-        """beta <- rate * beta + (1 - rate) * theta (official rollout.py update_params, rate 0.8)."""
+        """beta <- theta (Algorithm 1 line 18, and in effect the official code; config.py), or
+        with rollout_update_rate > 0 our variant, beta <- rate * beta + (1 - rate) * theta."""
         rate = self.cfg.schedule.rollout_update_rate
+        if rate == 0.0:  # an exact copy, not 0 * beta + theta (which keeps -0.0 and NaN of beta)
+            self.rollout.load_state_dict(self.generator.state_dict())
+            return
         for beta, theta in zip(self.rollout.parameters(), self.generator.parameters()):
             beta.mul_(rate).add_(theta, alpha=1.0 - rate)
 

@@ -21,6 +21,7 @@ import torch
 from . import checkpoint
 from .baselines import constant_q, ss_omega
 from .config import RunConfig
+from .diagnostics import mean_over_steps
 from .learner import Learner
 from .rollout import estimate_q_with
 from .rundir import MetricsLog, RunDir
@@ -185,6 +186,7 @@ def train(
             omega = ss_omega(it, method.ss_decay) if method.name == "ss" else 1.0
             stats["baseline/g_nll"] = learner.mle_epoch(mle_epochs + it, omega)["g_nll"]
             stats["baseline/omega"] = omega
+        g_rows = []
         for g in range(s.g_steps if policy_gradient else 0):
             y = learner.sample(s.batch_size, (seed, "g_batch", it, g))
             t1 = time.perf_counter()
@@ -193,12 +195,16 @@ def train(
             else:
                 q = constant_q(y, method.constant_reward)
             rollout_s += time.perf_counter() - t1
-            stats |= learner.g_step(y, q)
+            g_rows.append(learner.g_step(y, q, (seed, "shuffle", it, g)))
+            stats |= g_rows[-1]
+        stats |= mean_over_steps(g_rows)  # adv/grad_norm, adv/clipped, ... over the g-steps
         if method.uses_rollouts:
             learner.sync_rollout()
         for d in range(s.d_steps if method.uses_discriminator else 0):
             negatives = runtime.negatives(learner, cfg.num_negatives, (seed, "negatives", it, d))
             stats |= learner.train_discriminator(negatives, (seed, "d_train", it, d))
+        if method.uses_discriminator:  # D's P(real) on train, held-out and fresh fake sequences
+            stats |= learner.discriminator_diagnostics((seed, "diag_fake", it))
         stats |= evaluate("adversarial", it, iterations - 1)
         perf = {"perf/step_s": time.perf_counter() - t0}
         if method.uses_rollouts and rollout_s > 0:  # throughput only where roll-outs ran

@@ -46,7 +46,7 @@ class SyntheticTask(Task):
                 task.oracle_emb_dim,
                 task.oracle_hidden_dim,
                 task.seq_len,
-                task.data_seed,
+                task.random_oracle_seed,  # = data_seed unless a multi-seed experiment keeps it
                 task.start_token,
             )
         self.oracle.to(device)
