@@ -54,6 +54,33 @@ SCHEDULE_OPTIONS = (
 )
 
 
+REWARD_OPTION = typer.Option(
+    None,
+    help="d (the paper: Q = D's P(real)); ours, not the paper's: logit (log D/(1-D), with the "
+    "batch-mean baseline unless --reward-baseline says otherwise) or maligan (MaliGAN's "
+    "normalised weights D/(1-D) over the batch)",
+)
+BASELINE_OPTION = typer.Option(
+    None, help="none (the paper) or batch-mean (ours: subtract Q's per-position batch mean)"
+)
+PRINT_CONFIG_OPTION = typer.Option(
+    False, help="print the resolved config as JSON (a --config file) and exit"
+)
+
+
+def _with_method(
+    cfg: C.RunConfig, method: str | None, reward: str | None, baseline: str | None
+) -> C.RunConfig:
+    """`cfg` with --method (a name or METHOD+VARIANT), --reward and --reward-baseline applied."""
+    from dataclasses import replace
+
+    if method is not None:
+        cfg = replace(cfg, method=C.method_named(cfg.method, method))
+    if reward == "logit" and baseline is None:
+        baseline = "batch-mean"  # the logit reward is meant with its baseline (issue 15)
+    return C.override(cfg, "method", reward=reward, reward_baseline=baseline)
+
+
 @train_app.command("synthetic")
 def train_synthetic(
     preset: str = typer.Option(
@@ -68,8 +95,12 @@ def train_synthetic(
     out: Path | None = typer.Option(None, help="run directory (default runs/TASK-PRESET-TIME)"),
     seed: int | None = typer.Option(None, help="run seed (paper: 88)"),
     method: str | None = typer.Option(
-        None, help="seqgan (default), or a baseline: mle, ss, pg_bleu, constant, random"
+        None,
+        help="seqgan (default), a baseline (mle, ss, pg_bleu, random) or control (constant, "
+        "shuffled); METHOD+VARIANT (seqgan+logit) sets the reward options too",
     ),
+    reward: str | None = REWARD_OPTION,
+    reward_baseline: str | None = BASELINE_OPTION,
     resume: Path | None = typer.Option(
         None, help="continue the run in this directory from its last checkpoint"
     ),
@@ -121,6 +152,7 @@ def train_synthetic(
     ),
     learner_gpus: float = typer.Option(0.0, help="GPUs of the learner actor"),
     verbose: bool = typer.Option(False, help="show Ray's start-up and worker logs"),
+    print_config: bool = PRINT_CONFIG_OPTION,
 ) -> None:
     """Run the paper's synthetic-data experiment (oracle LSTM, Algorithm 1)."""
     _train("synthetic", None, **locals())
@@ -136,6 +168,8 @@ def _train(
     out: Path | None,
     seed: int | None,
     method: str | None,
+    reward: str | None,
+    reward_baseline: str | None,
     resume: Path | None,
     device: str | None,
     threads: int | None,
@@ -148,6 +182,7 @@ def _train(
     learner_cpus: float | None,
     learner_gpus: float,
     verbose: bool,
+    print_config: bool = False,
     **schedule,
 ) -> None:
     """`train synthetic|text|music`: build the config (or take a run's to resume) and train."""
@@ -164,6 +199,8 @@ def _train(
                 "seed": seed,
                 "device": device,
                 "method": method,
+                "reward": reward,
+                "reward-baseline": reward_baseline,
             }.items()
             if v is not None
         ]
@@ -176,9 +213,13 @@ def _train(
         cfg = _base_config(kind, data, preset, config, oracle)
         cfg = C.override(cfg, "schedule", **schedule)
         cfg = C.override(cfg, "run", seed=seed, device=device)
-        cfg = C.override(cfg, "method", name=method)
+        cfg = _with_method(cfg, method, reward, reward_baseline)
         name = config.stem if config else preset
         run_dir = out or Path("runs") / f"{kind}-{name}-{time.strftime('%Y%m%d-%H%M%S')}"
+    if print_config:  # nothing is written or started
+        saved = None if cfg is not None else C.RunConfig.from_file(resume / "config.json")
+        typer.echo((cfg or saved).to_json())
+        return
     t0 = time.perf_counter()
     ray_options = dict(
         rollout_workers=rollout_workers,
@@ -282,10 +323,17 @@ def experiment_synthetic(
     out: Path | None = typer.Option(None, help="experiment directory"),
     methods: str | None = typer.Option(
         None,
-        help="comma-separated subset of seqgan,mle,ss,pg_bleu,constant,random "
-        "(default: all on synthetic data, seqgan,mle on text and music)",
+        help="comma-separated subset of seqgan,shuffled,mle,ss,pg_bleu,constant,random, and "
+        "our reward variants seqgan+baseline, seqgan+logit, seqgan+maligan "
+        "(default: all but the variants on synthetic data, seqgan,mle on text and music)",
     ),
     seed: int | None = typer.Option(None, help="run seed (paper: 88)"),
+    seeds: str | None = typer.Option(
+        None,
+        help="comma-separated seeds (88,89,90): one whole experiment per seed in OUT/seed-S "
+        "(each seed draws S, initialisations, roll-outs, negatives and samples anew; the "
+        "oracle stays) and results over seeds with 95 % t-intervals",
+    ),
     test_samples: int | None = typer.Option(
         None, help="samples for each method's final evaluation (paper, synthetic: 100,000)"
     ),
@@ -297,8 +345,10 @@ def experiment_synthetic(
         None, help="comma-separated temperatures for --frontier (default 0.6..1.5)"
     ),
     frontier_samples: int = typer.Option(10_000, help="samples per method and temperature"),
+    print_config: bool = PRINT_CONFIG_OPTION,
 ) -> None:
-    """Table 1 and Figure 2: SeqGAN vs Random, MLE, SS, PG-BLEU and a constant-reward control."""
+    """Table 1 and Figure 2: SeqGAN vs Random, MLE, SS, PG-BLEU, and the constant-reward and
+    shuffled-Q controls."""
     _experiment("synthetic", None, **locals())
 
 
@@ -328,30 +378,41 @@ def _study(
     frontier: bool,
     temperatures: str | None,
     frontier_samples: int,
+    seeds: str | None = None,
+    print_config: bool = False,
     title: str = "Synthetic data",
     paper: dict | None = None,
 ) -> None:
     """`experiment synthetic|text|music`: the methods side by side, then the optional frontier."""
     from .experiment import run_experiment
     from .frontier import parse_temperatures, run_frontier
+    from .seeds import parse_seeds, seed_dir
 
     taus = parse_temperatures(temperatures)
+    seed_list = parse_seeds(seeds)
+    if seed_list is not None and seed is not None:
+        raise UserError("give --seed or --seeds, not both")
     if frontier_samples < 2:
         raise UserError(f"--frontier-samples must be >= 2 (got {frontier_samples})")
     if jobs is not None and jobs < 1:
         raise UserError(f"--jobs must be >= 1 (got {jobs})")
     cfg = C.override(cfg, "schedule", test_samples=test_samples)
     cfg = C.override(cfg, "run", seed=seed)
-    results = run_experiment(cfg, out, methods, jobs, echo=typer.echo, title=title, paper=paper)
+    if print_config:  # the base config; each method and seed changes only its own fields
+        typer.echo(cfg.to_json())
+        return
+    results = run_experiment(
+        cfg, out, methods, jobs, echo=typer.echo, title=title, paper=paper, seeds=seed_list
+    )
     typer.echo((out / "results.md").read_text())
     typer.echo(f"wall time {results['wall_s'] / 60:.1f} min; results in {out}")
     if frontier:
         t0 = time.perf_counter()
         typer.echo(f"temperature sweep over {', '.join(map(str, taus))} ...")
-        run_frontier(out, methods, taus, frontier_samples, echo=typer.echo)
-        typer.echo(
-            f"frontier in {out / 'frontier.json'} ({(time.perf_counter() - t0) / 60:.1f} min)"
-        )
+        for where in [out] if seed_list is None else [seed_dir(out, s) for s in seed_list]:
+            run_frontier(where, methods, taus, frontier_samples, echo=typer.echo)
+            typer.echo(f"frontier in {where / 'frontier.json'}")
+        typer.echo(f"temperature sweeps took {(time.perf_counter() - t0) / 60:.1f} min")
 
 
 for _kind, _preset in (("text", "poems-cpu"), ("music", "nottingham-cpu")):
@@ -386,6 +447,9 @@ def sweep_synthetic(
     resume: bool = typer.Option(False, help="continue a sweep whose driver died"),
     address: str | None = typer.Option(None, help="Ray cluster to join (default: local Ray)"),
     verbose: bool = typer.Option(False, help="show Ray's and Tune's own output"),
+    reward: str | None = REWARD_OPTION,
+    reward_baseline: str | None = BASELINE_OPTION,
+    print_config: bool = PRINT_CONFIG_OPTION,
 ) -> None:
     """Sweep the adversarial schedule with Ray Tune (ASHA on NLL-oracle)."""
     _sweep("synthetic", None, **locals())
@@ -406,6 +470,9 @@ def _sweep(
     resume: bool,
     address: str | None,
     verbose: bool,
+    reward: str | None = None,
+    reward_baseline: str | None = None,
+    print_config: bool = False,
 ) -> None:
     import os
 
@@ -413,7 +480,12 @@ def _sweep(
     from .tasks import main_metric, preflight
     from .tune import load_space, run_sweep, trial_bundles
 
-    cfg = _base_config(kind, data, preset, config, oracle)
+    cfg = _with_method(
+        _base_config(kind, data, preset, config, oracle), None, reward, reward_baseline
+    )
+    if print_config:  # the base config every trial starts from
+        typer.echo(cfg.to_json())
+        return
     out = out or Path("runs") / f"sweep-{kind}-{config.stem if config else preset}"
     space = load_space(search_space)
     if max_concurrent is not None and max_concurrent < 1:

@@ -6,16 +6,17 @@ main metric (synthetic: Table 1 and Figure 2 on NLL-oracle; text and music: §5 
     OUT/<method>/       one normal run per method (resumable, runnable on its own)
     OUT/results.json    everything the table and the plot are made from
     OUT/results.md      the Table-1-style table, rendered from results.json only
-    OUT/learning_curves.png
+    OUT/learning_curves.png, OUT/diagnostics.png (the game, diagnostics.py)
 
-Independent methods run in parallel processes when there are free CPUs; a method whose run
-directory already holds a final evaluation is not run again, and an interrupted one resumes.
+With `seeds`, each seed is such an experiment in OUT/seed-S and OUT/results.* hold the results
+over seeds (seeds.py). Independent runs (methods, and every seed's methods) run in parallel
+processes when there are free CPUs; a run whose directory already holds a final evaluation is
+not run again, and an interrupted one resumes, so a killed multi-seed experiment resumes too.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -24,9 +25,11 @@ from dataclasses import replace
 from multiprocessing import get_context
 from pathlib import Path
 
-from .config import METHODS, RunConfig, override
+from .config import METHODS, VARIANTS, RunConfig, method_named, override
 from .errors import UserError
+from .plots import plot_diagnostics, plot_learning_curves
 from .rundir import RunDir, read_metrics
+from .seeds import aggregate, render_seed_results, seed_config, seed_dir
 from .significance import welch
 from .tasks import main_metric
 
@@ -38,6 +41,7 @@ PAPER_TABLE1 = {
     "pg_bleu": 8.946,
     "seqgan": 8.736,
     "constant": None,
+    "shuffled": None,
 }
 LABELS = {
     "random": "Random",
@@ -45,7 +49,18 @@ LABELS = {
     "ss": "Scheduled sampling",
     "pg_bleu": "PG-BLEU",
     "constant": "Constant reward (control)",
+    "shuffled": "Shuffled Q (control)",
     "seqgan": "SeqGAN",
+}
+VARIANT_LABELS = {
+    "baseline": "batch-mean baseline",
+    "logit": "logit reward + baseline",
+    "maligan": "MaliGAN weights",
+}
+LABELS |= {
+    f"{m}+{v}": f"{LABELS[m]} + {text} (variant, not the paper's)"
+    for m in ("seqgan", "shuffled")
+    for v, text in VARIANT_LABELS.items()
 }
 # Paper §5 (BLEU against the whole test set; Nottingham also the pitch MSE, lower is better).
 PAPER_REAL = {
@@ -58,13 +73,24 @@ PAPER_REAL = {
 }
 # Longest first, so the slowest run starts at once and the short ones fill the other slots
 # (measured on table1-cpu, one core each: SeqGAN 54 min, SS 37, MLE 27, PG-BLEU 18, constant 4,
-# random 1; putting MLE after PG-BLEU left it running alone for its last 11 minutes).
-RUN_ORDER = ("seqgan", "ss", "mle", "pg_bleu", "constant", "random")
+# random 1; putting MLE after PG-BLEU left it running alone for its last 11 minutes). `shuffled`
+# and the reward variants (seqgan+logit, ...) cost what SeqGAN costs and start right after it.
+RUN_ORDER = ("seqgan", "shuffled", "ss", "mle", "pg_bleu", "constant", "random")
 REAL_DATA_METHODS = ("seqgan", "mle")  # the paper's real-data comparison
 
 
+def label(name: str) -> str:
+    return LABELS.get(name, name)
+
+
 def method_config(cfg: RunConfig, name: str) -> RunConfig:
-    return replace(cfg, method=replace(cfg.method, name=name))
+    """`cfg` running the experiment method `name` (a method, or METHOD+VARIANT)."""
+    return replace(cfg, method=method_named(cfg.method, name))
+
+
+def order_methods(methods: Sequence[str]) -> list[str]:
+    """`methods` longest first: by RUN_ORDER, a variant right after its method."""
+    return sorted(methods, key=lambda m: (RUN_ORDER.index(m.partition("+")[0]), m))
 
 
 def pretrain_config(cfg: RunConfig) -> RunConfig:
@@ -76,11 +102,14 @@ def parse_methods(text: str | None, default: tuple[str, ...] = RUN_ORDER) -> tup
     if not text:
         return default
     names = tuple(dict.fromkeys(m.strip() for m in text.split(",") if m.strip()))
-    unknown = [m for m in names if m not in METHODS]
+    unknown = [m for m in names if m.partition("+")[0] not in METHODS]
     if unknown or not names:
         raise UserError(
-            f"unknown method(s) {', '.join(unknown) or '(none)'}; choose from {', '.join(METHODS)}"
+            f"unknown method(s) {', '.join(unknown) or '(none)'}; choose from "
+            f"{', '.join(METHODS)}, or seqgan+VARIANT with VARIANT one of {', '.join(VARIANTS)}"
         )
+    for name in names:  # a bad variant or combination (mle+logit) fails before anything runs
+        method_config(RunConfig(), name)
     return names
 
 
@@ -92,66 +121,91 @@ def run_experiment(
     echo: Callable[[str], None] = print,
     title: str = "Synthetic data",
     paper: dict[str, dict[str, float | None]] | None = None,
+    seeds: Sequence[int] | None = None,
 ) -> dict:
     """Run (or finish) the experiment in `out` and write its results; returns results.json's dict.
 
     `paper` maps a final metric key (nll_oracle, bleu2, mse, ...) to the paper's value per
-    method, shown beside ours (default: Table 1 for the synthetic task)."""
+    method, shown beside ours (default: Table 1 for the synthetic task). `seeds`: one whole
+    experiment per seed (seeds.seed_config) in OUT/seed-S, and the results over seeds."""
     out = Path(out)
-    metric = main_metric(cfg)
-    _claim(out, cfg, methods)
+    _claim(out, cfg, methods, seeds)
     t0 = time.perf_counter()
     cpus = os.cpu_count() or 1
-    runs = [m for m in RUN_ORDER if m in methods]
+    runs = order_methods(methods)
+    units = (
+        [(cfg, out)] if seeds is None else [(seed_config(cfg, s), seed_dir(out, s)) for s in seeds]
+    )
 
-    # 1. The shared MLE pre-training, with every core.
-    if any(m != "random" for m in runs):
-        echo("pre-training G by MLE (shared by every method) ...")
-        _run_one(pretrain_config(cfg).to_dict(), str(out / "pretrain"), None, cpus)
+    # 1. The shared MLE pre-training of each seed, with every core.
+    for unit_cfg, unit_out in units if any(m != "random" for m in runs) else []:
+        echo(f"pre-training G by MLE (shared by every method; seed {unit_cfg.seed}) ...")
+        _run_one(pretrain_config(unit_cfg).to_dict(), str(unit_out / "pretrain"), None, cpus)
 
-    # 2. The methods, in parallel where CPUs allow.
-    jobs = max(1, min(jobs or cpus, len(runs)))
+    # 2. The methods of every seed, in parallel where CPUs allow, longest first.
+    work = [(m, unit_cfg, unit_out) for m in runs for unit_cfg, unit_out in units]
+    jobs = max(1, min(jobs or cpus, len(work)))
     threads = max(1, cpus // jobs)
     echo(f"running {', '.join(runs)} ({jobs} at a time, {threads} thread(s) each) ...")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
         futures = {
             pool.submit(
                 _run_one,
-                method_config(cfg, m).to_dict(),
-                str(out / m),
-                None if m == "random" else str(out / "pretrain"),
+                method_config(unit_cfg, m).to_dict(),
+                str(unit_out / m),
+                None if m == "random" else str(unit_out / "pretrain"),
                 threads,
-            ): m
-            for m in runs
+            ): (m, unit_cfg.seed)
+            for m, unit_cfg, unit_out in work
         }
         for future in as_completed(futures):
             summary = future.result()
-            value = summary[f"final/{metric.key}"]
-            echo(f"  {futures[future]}: {metric.label} {value:.4f}")
+            m, seed = futures[future]
+            value = summary[f"final/{main_metric(cfg).key}"]
+            echo(f"  {m} (seed {seed}): {main_metric(cfg).label} {value:.4f}")
 
-    # 3. Results.
+    # 3. Results: each seed's, then (with seeds) those over seeds.
     if paper is None and cfg.task.kind == "synthetic":
         paper = {"nll_oracle": PAPER_TABLE1}
-    results = collect_results(out, cfg, runs, title, paper or {})
+    for unit_cfg, unit_out in units:
+        results = collect_results(unit_out, unit_cfg, runs, title, paper or {})
+        if seeds is not None:
+            _write_results(results, unit_out, [unit_out])
+    if seeds is not None:
+        results = aggregate(out, runs, list(seeds), {"title": title, "config": cfg.to_dict()})
     # Summed over the invocations that built the experiment (a resumed or re-run experiment
     # must not report only its last, possibly trivial, invocation).
     earlier = out / "results.json"
     before = json.loads(earlier.read_text()).get("wall_s", 0.0) if earlier.exists() else 0.0
     results["wall_s"] = round(before + time.perf_counter() - t0, 1)
-    (out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
-    (out / "results.md").write_text(render_results(results))
-    plot_learning_curves(results, out / "learning_curves.png")
+    _write_results(results, out, [unit_out for _, unit_out in units])
     return results
 
 
-def _claim(out: Path, cfg: RunConfig, methods: Sequence[str]) -> None:
-    """Write experiment.json, or check that an existing one describes the same experiment."""
-    spec = {"config": cfg.to_dict(), "methods": sorted(methods)}
+def _write_results(results: dict, out: Path, units: Sequence[Path]) -> None:
+    """results.json, results.md, learning_curves.png and diagnostics.png of `units`' runs."""
+    (out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    (out / "results.md").write_text(render_results(results))
+    plot_learning_curves(results, out / "learning_curves.png")
+    game = {
+        m: (row["label"], [u / m for u in units])
+        for m, row in results["methods"].items()
+        if m.partition("+")[0] not in ("mle", "ss", "random")  # no g-steps, no D
+    }
+    if game:
+        plot_diagnostics(game, out / "diagnostics.png")
+
+
+def _claim(out: Path, cfg: RunConfig, methods: Sequence[str], seeds: Sequence[int] | None) -> None:
+    """Write experiment.json, or check that an existing one describes the same experiment
+    (methods and seeds may be added: each run and each seed lives in its own directory)."""
+    spec = {"config": cfg.to_dict(), "methods": sorted(methods), "seeds": seeds and list(seeds)}
     path = out / "experiment.json"
     if path.exists():
         old = json.loads(path.read_text())
         if RunConfig.from_dict(old["config"]) != cfg:
             raise UserError(f"{out} holds an experiment with another config; choose another --out")
+        path.write_text(json.dumps(spec, indent=2) + "\n")
         return
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -191,7 +245,7 @@ def collect_results(
         values = per_sequence[m]
         final = _final_row(RunDir(out / m))
         rows[m] = {
-            "label": LABELS[m],
+            "label": label(m),
             metric.key: float(values.mean()),
             "std": float(values.std(ddof=1)),
             "n": int(len(values)),
@@ -248,6 +302,8 @@ def _column_label(key: str) -> str:
 
 def render_results(results: dict) -> str:
     """results.md from results.json alone (so the table can always be re-made from the JSON)."""
+    if results.get("seeds"):
+        return render_seed_results(results, _format_p)
     rows, tests = results["methods"], results["t_tests_vs_seqgan"]
     metric = results.get("metric") or {"key": "nll_oracle", "label": "NLL-oracle", "higher": False}
     key, label = metric["key"], metric["label"]
@@ -308,35 +364,3 @@ def _format_p(p: float) -> str:
     if p == 0.0:
         return "< 1e-300"
     return f"{p:.1e}" if p < 1e-3 else f"{p:.3f}"
-
-
-def plot_learning_curves(results: dict, path: str | Path) -> None:
-    """The main metric against epoch for every method, the pre-training/adversarial boundary
-    marked (the paper's Figure 2)."""
-    metric = results.get("metric") or {"key": "nll_oracle", "label": "NLL-oracle"}
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    for m, row in results["methods"].items():
-        curve = row["curve"]
-        if curve:
-            xs, ys = zip(*curve)
-            ax.plot(xs, ys, label=row["label"], lw=1.6 if m == "seqgan" else 1.0)
-        else:  # Random: no training, one final value
-            ax.axhline(row[metric["key"]], ls=":", c="gray", label=row["label"])
-    boundary = results["pretrain_epochs"] - 0.5  # between the last MLE epoch and iteration 0
-    ax.axvline(boundary, c="k", ls="--", lw=0.8)
-    ymin, ymax = ax.get_ylim()
-    ax.text(boundary, ymax, " adversarial training / baselines start", va="top", fontsize=8)
-    ax.set_xlabel("epoch (pre-training, then adversarial iteration)")
-    ax.set_ylabel(metric["label"])
-    if not math.isfinite(ymin):
-        ax.set_ylim(auto=True)
-    ax.legend(fontsize=8)
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)

@@ -1,4 +1,5 @@
-"""Welch's t-test on per-sequence metrics: is one method's mean really different from another's?"""
+"""Significance: Welch t-tests on per-sequence metrics (one seed), paired t-tests and t-intervals
+over seeds' means (several seeds)."""
 
 from __future__ import annotations
 
@@ -23,4 +24,31 @@ def welch(a: np.ndarray, b: np.ndarray) -> dict[str, float]:
         "dof": float(dof),
         "mean_a": float(a.mean()),
         "mean_b": float(b.mean()),
+    }
+
+
+def t_interval(values, level: float = 0.95) -> list[float] | None:
+    """[lo, hi] of the two-sided Student-t confidence interval for the mean of `values` (e.g.
+    the seeds' means): mean ± t_{(1+level)/2, n-1} · s / sqrt(n). None for fewer than two values."""
+    x = np.asarray(values, dtype=np.float64)
+    if len(x) < 2:
+        return None
+    half = stats.t.ppf((1.0 + level) / 2.0, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x))
+    return [float(x.mean() - half), float(x.mean() + half)]
+
+
+def paired(a, b) -> dict[str, float] | None:
+    """Two-sided paired t-test of a vs b (e.g. two methods' means, seed by seed): t, p, the
+    degrees of freedom n - 1 and the mean difference a - b. None for fewer than two pairs."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if len(a) != len(b):
+        raise ValueError("a paired t-test needs as many values on each side")
+    if len(a) < 2:
+        return None
+    result = stats.ttest_rel(a, b)
+    return {
+        "t": float(result.statistic),
+        "p": float(result.pvalue),
+        "dof": float(len(a) - 1),
+        "mean_diff": float((a - b).mean()),
     }
