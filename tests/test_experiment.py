@@ -29,7 +29,7 @@ def experiment(tmp_path_factory):
 def test_experiment_writes_every_method_with_p_values(experiment):
     results = json.loads((experiment / "results.json").read_text())
     methods = set(results["methods"])
-    assert methods == {"seqgan", "mle", "ss", "pg_bleu", "constant", "random"}
+    assert methods == {"seqgan", "shuffled", "mle", "ss", "pg_bleu", "constant", "random"}
     assert set(results["t_tests_vs_seqgan"]) == methods - {"seqgan"}
     for m, test in results["t_tests_vs_seqgan"].items():
         assert 0.0 <= test["p"] <= 1.0

@@ -1,0 +1,189 @@
+"""Seeds and intervals (`experiment --seeds`), --print-config, and the issue-15 presets."""
+
+import dataclasses
+import json
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from seqgan_ray import config as C
+from seqgan_ray.cli import app
+from seqgan_ray.errors import UserError
+from seqgan_ray.experiment import parse_methods, render_results
+from seqgan_ray.rundir import RunDir
+from seqgan_ray.seeds import parse_seeds, seed_config
+from seqgan_ray.significance import paired, t_interval
+
+T_975_DOF2 = 4.302652729911275  # Student t, 97.5 % quantile, 2 degrees of freedom (tables)
+
+
+def test_t_interval_of_three_values_by_hand():
+    # mean 2, s = 1, half-width = 4.3027 * 1 / sqrt(3) = 2.48414
+    lo, hi = t_interval([1.0, 2.0, 3.0])
+    assert (lo, hi) == pytest.approx((2 - T_975_DOF2 / math.sqrt(3), 2 + T_975_DOF2 / math.sqrt(3)))
+    assert hi - 2 == pytest.approx(2.48414, abs=1e-5)
+    assert t_interval([5.0]) is None
+
+
+def test_paired_t_test_by_hand():
+    # differences (1, 0, 2): mean 1, s 1, t = 1 / (1 / sqrt 3) = sqrt 3; with 2 dof the two-sided
+    # p is 1 - t / sqrt(2 + t^2) = 1 - sqrt(3/5)
+    result = paired([1.0, 2.0, 3.0], [0.0, 2.0, 1.0])
+    assert result["t"] == pytest.approx(math.sqrt(3))
+    assert result["p"] == pytest.approx(1 - math.sqrt(3 / 5))
+    assert (result["dof"], result["mean_diff"]) == (2.0, 1.0)
+
+
+def test_a_seed_changes_every_random_number_but_the_oracle():
+    cfg = seed_config(C.TINY, 89)
+    assert (cfg.seed, cfg.task.data_seed, cfg.task.random_oracle_seed) == (89, 89, 88)
+    assert seed_config(C.TINY, 88) == C.TINY  # the base seed is the base config
+    assert seed_config(seed_config(C.TINY, 89), 90).task.random_oracle_seed == 88
+    with pytest.raises(UserError, match="--seeds must be"):
+        parse_seeds("88,x")
+    assert parse_seeds("88, 89,88") == (88, 89)
+
+
+def test_methods_and_variants_parse():
+    assert parse_methods("seqgan,shuffled,seqgan+logit") == ("seqgan", "shuffled", "seqgan+logit")
+    for bad in ("seqgan+gail", "mle+baseline", "gail"):
+        with pytest.raises(UserError):
+            parse_methods(bad)
+
+
+def _experiment(out, *args):
+    app(
+        ["experiment", "synthetic", "--preset", "tiny", "--out", str(out), "--jobs", "2", *args],
+        standalone_mode=False,
+    )
+
+
+def _snapshot(paths):
+    return {
+        str(f): (f.read_bytes(), f.stat().st_mtime_ns)
+        for path in paths
+        for f in sorted(path.rglob("*"))
+        if f.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def three_seeds(tmp_path_factory):
+    """`--seeds 1,2,3`, interrupted by a run that cannot start (seed 3's `shuffled` directory is
+    blocked by a file), then run again: returns (out, files of the other runs before the rerun)."""
+    out = tmp_path_factory.mktemp("seeds") / "exp"
+    args = ("--seeds", "1,2,3", "--methods", "seqgan,mle,shuffled")
+    (out / "seed-3").mkdir(parents=True)
+    (out / "seed-3" / "shuffled").write_text("not a directory")
+    with pytest.raises(UserError, match="cannot create run directory"):
+        _experiment(out, *args)
+    assert not (out / "results.json").exists()
+    done = [out / f"seed-{s}" / m for s in (1, 2, 3) for m in ("pretrain", "seqgan", "mle")]
+    done += [out / "seed-1" / "shuffled", out / "seed-2" / "shuffled"]
+    assert all(RunDir(d).final_nll.exists() for d in done)  # everything else finished
+    before = _snapshot(done)
+    (out / "seed-3" / "shuffled").unlink()
+    _experiment(out, *args)
+    return out, before, done
+
+
+def test_rerun_resumes_without_redoing_finished_runs(three_seeds):
+    out, before, done = three_seeds
+    assert _snapshot(done) == before  # bytes and modification times
+    assert RunDir(out / "seed-3" / "shuffled").final_nll.exists()
+
+
+def test_results_over_seeds_have_per_seed_values_and_intervals(three_seeds):
+    out, _, _ = three_seeds
+    results = json.loads((out / "results.json").read_text())
+    assert results["seeds"] == [1, 2, 3]
+    assert set(results["methods"]) == {"seqgan", "mle", "shuffled"}
+    for m, row in results["methods"].items():
+        assert [r["seed"] for r in row["seeds"]] == [1, 2, 3]
+        values = []
+        for r in row["seeds"]:
+            own = json.loads((out / f"seed-{r['seed']}" / "results.json").read_text())
+            assert r["nll_oracle"] == own["methods"][m]["nll_oracle"]
+            assert r["final"]["nll_test"] == own["methods"][m]["final"]["nll_test"]
+            values.append(r["nll_oracle"])
+        half = T_975_DOF2 * np.std(values, ddof=1) / math.sqrt(3)
+        assert row["ci95"] == pytest.approx([np.mean(values) - half, np.mean(values) + half])
+        pooled = np.concatenate(
+            [np.load(out / f"seed-{s}" / m / "final_nll_oracle.npy") for s in (1, 2, 3)]
+        )
+        assert row["nll_oracle"] == pytest.approx(pooled.mean()) and row["n"] == len(pooled)
+        assert len(row["band"]) == len(row["curve"]) > 0
+    seqgan = [r["nll_oracle"] for r in results["methods"]["seqgan"]["seeds"]]
+    for m in ("mle", "shuffled"):
+        other = [r["nll_oracle"] for r in results["methods"][m]["seeds"]]
+        test = results["t_tests_vs_seqgan"][m]
+        assert test["paired"]["p"] == pytest.approx(stats.ttest_rel(seqgan, other).pvalue)
+        assert set(test["per_seed"]) == {"1", "2", "3"}
+    # every seed draws its own S (pre-training ends elsewhere); the oracle is the same
+    after = [json.loads((out / f"seed-{s}" / "results.json").read_text())["after_mle"] for s in (1, 2, 3)]  # fmt: skip
+    assert len(set(after)) == 3
+    cfg = C.RunConfig.from_file(out / "seed-2" / "shuffled" / "config.json")
+    assert (cfg.seed, cfg.task.data_seed, cfg.task.random_oracle_seed) == (2, 2, 88)
+    assert cfg.method.name == "shuffled"
+    table = (out / "results.md").read_text()
+    assert table == render_results(results) and "±" in table and "Shuffled Q (control)" in table
+    for png in ("learning_curves.png", "diagnostics.png"):
+        assert (out / png).read_bytes()[:4] == b"\x89PNG"
+        assert (out / "seed-1" / png).read_bytes()[:4] == b"\x89PNG"
+
+
+def _print(capsys, *args):
+    try:
+        app([*map(str, args), "--print-config"], standalone_mode=False)
+    except SystemExit as exc:
+        assert exc.code in (0, None)
+    return capsys.readouterr().out
+
+
+def test_print_config_reads_back_through_config(tmp_path, capsys):
+    printed = _print(
+        capsys, "train", "synthetic", "--preset", "tiny", "--method", "seqgan+maligan",
+        "--rollout-update-rate", "0.8", "--seed", "7",
+    )  # fmt: skip
+    cfg = C.RunConfig.from_dict(json.loads(printed))
+    assert (cfg.seed, cfg.schedule.rollout_update_rate, cfg.method.reward) == (7, 0.8, "maligan")
+    path = tmp_path / "printed.json"
+    path.write_text(printed)
+    assert _print(capsys, "train", "synthetic", "--config", path) == printed
+    printed = _print(capsys, "experiment", "synthetic", "--preset", "tiny", "--seed", "5")
+    assert C.RunConfig.from_dict(json.loads(printed)) == dataclasses.replace(C.TINY, seed=5)
+    path.write_text(printed)
+    assert _print(capsys, "train", "synthetic", "--config", path) == printed
+    printed = _print(capsys, "sweep", "synthetic", "--preset", "tiny", "--reward", "logit")
+    method = C.RunConfig.from_dict(json.loads(printed)).method
+    assert (method.reward, method.reward_baseline) == ("logit", "batch-mean")
+
+
+def test_issue_15_presets_change_only_their_knobs():
+    base = C.TABLE1_CPU
+    official = C.preset("table1-cpu-official-d")
+    assert official.schedule == dataclasses.replace(
+        base.schedule, d_pretrain_rounds=50, d_steps=5, k_epochs=3,
+        num_negatives=None, num_positives=None,
+    )  # fmt: skip
+    assert dataclasses.replace(official, schedule=base.schedule) == base
+    assert official.num_negatives == 10_000
+    full = C.preset("table1-cpu-official-full-d")
+    assert full.discriminator.total_filters == 1720 and full.schedule == official.schedule
+    for name, (g, d, k) in {
+        "fig3-cpu-g100-d1-k10": (100, 1, 10),
+        "fig3-cpu-g30-d1-k30": (30, 1, 30),
+        "fig3-cpu-g1-d1-k10": (1, 1, 10),
+        "fig3-cpu-g1-d5-k3": (1, 5, 3),
+    }.items():
+        cfg = C.preset(name)
+        s = cfg.schedule
+        assert (s.g_steps, s.d_steps, s.k_epochs) == (g, d, k)
+        knobs = ("g_steps", "d_steps", "k_epochs", "adversarial_iterations", "eval_interval",
+                 "checkpoint_every")  # fmt: skip
+        assert s == dataclasses.replace(base.schedule, **{f: getattr(s, f) for f in knobs})
+        assert dataclasses.replace(cfg, schedule=base.schedule) == base
+    short = C.preset("pretrain20-cpu")
+    assert short.schedule == dataclasses.replace(base.schedule, mle_epochs=20)
