@@ -8,22 +8,118 @@ import time
 import torch
 
 from .config import PAPER_FILTER_SIZES, PAPER_NUM_FILTERS, DiscriminatorConfig, GeneratorConfig
+from .d_training import d_epoch, d_optimizer
 from .errors import UserError
 from .models import Discriminator, Generator
 from .rollout import estimate_q
 from .sampling import sample_sequences
 
+FILTER_TABLES = {"paper": 1, "quarter": 4}  # divisor of the paper's filter counts (table1-cpu: 4)
 
-def paper_models(vocab: int, seq_len: int, seed: int = 0) -> tuple[Generator, Discriminator]:
+
+def paper_models(
+    vocab: int, seq_len: int, seed: int = 0, filters: str = "paper"
+) -> tuple[Generator, Discriminator]:
     """G and D with the paper's shapes (D's filters longer than T dropped), randomly initialised."""
     if vocab < 2 or seq_len < 1:
         raise UserError(f"need vocab >= 2 and seq_len >= 1 (got {vocab}, {seq_len})")
+    if filters not in FILTER_TABLES:
+        raise UserError(f"filters must be one of {', '.join(FILTER_TABLES)} (got {filters!r})")
     g, d = GeneratorConfig(), DiscriminatorConfig()
-    table = [(h, c) for h, c in zip(PAPER_FILTER_SIZES, PAPER_NUM_FILTERS) if h <= seq_len]
+    div = FILTER_TABLES[filters]
+    table = [(h, c // div) for h, c in zip(PAPER_FILTER_SIZES, PAPER_NUM_FILTERS) if h <= seq_len]
     torch.manual_seed(seed)
     gen = Generator(vocab, g.emb_dim, g.hidden_dim, seq_len, init_std=g.init_std)
     disc = Discriminator(vocab, d.emb_dim, *zip(*table), d.dropout).eval()
     return gen, disc
+
+
+def d_forward_flops(disc: Discriminator, seq_len: int) -> int:
+    """Multiply-adds x 2 of one sequence through D: every conv window, the highway's two GEMMs,
+    the output layer. Training costs ~3x this (backward: one GEMM for inputs, one for weights)."""
+    E = disc.embedding.embedding_dim
+    features = disc.out.in_features
+    convs = sum(
+        2 * (seq_len - w + 1) * w * E * conv.out_channels
+        for w, conv in zip(disc.filter_sizes, disc.convs)
+    )
+    return convs + 2 * 2 * features * features + 2 * features
+
+
+def gemm_peak_gflops(repeats: int = 5) -> float:
+    """This machine's fp32 GEMM rate now (best of `repeats`), at the highway's shape."""
+    a, b = torch.randn(2048, 1720), torch.randn(1720, 1720)
+    a @ b  # warm-up
+    best = min(_seconds(lambda: a @ b) for _ in range(repeats))
+    return 2 * 2048 * 1720 * 1720 / best / 1e9
+
+
+def _seconds(fn) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def d_epoch_seconds(
+    disc: Discriminator, tokens: torch.Tensor, labels: torch.Tensor, repeats: int, batch: int = 64
+) -> list[float]:
+    """Wall seconds of `repeats` epochs of D training on (tokens, labels), as the learner's
+    d-steps run them (d_training.d_epoch: fused Adam, dropout, L2, shuffled batches)."""
+    d = DiscriminatorConfig()
+    opt = d_optimizer(disc, d.lr)
+    disc.train()
+    torch.manual_seed(0)  # the dropout masks
+    warm = torch.randperm(len(tokens))[: 8 * batch]  # first-touch allocations, kernel selection
+    d_epoch(disc, opt, tokens, labels, warm, batch, d.l2_reg)
+    times = []
+    for r in range(repeats):
+        order = torch.randperm(len(tokens), generator=torch.Generator().manual_seed(r))
+        times.append(
+            _seconds(lambda o=order: d_epoch(disc, opt, tokens, labels, o, batch, d.l2_reg))
+        )
+    disc.eval()
+    return times
+
+
+def time_d_epoch(
+    sequences: int,
+    filters: str,
+    repeats: int,
+    vocab: int = 5000,
+    seq_len: int = 20,
+    batch: int = 64,
+) -> dict:
+    """One epoch of D training on `sequences` random token rows (half labelled real) at paper
+    sizes, with its FLOP count and floor at this machine's measured GEMM rate."""
+    if min(sequences, repeats, batch) < 1:
+        raise UserError(
+            f"sequences, repeats and batch must be >= 1 (got {sequences}, {repeats}, {batch})"
+        )
+    _, disc = paper_models(vocab, seq_len, filters=filters)
+    rows = torch.Generator().manual_seed(1)
+    tokens = torch.randint(0, vocab, (sequences, seq_len), generator=rows)
+    labels = (torch.arange(sequences) % 2).float()
+    times = d_epoch_seconds(disc, tokens, labels, repeats, batch)
+    peak = gemm_peak_gflops()
+    train_flops = 3 * d_forward_flops(disc, seq_len)
+    floor = train_flops * sequences / (peak * 1e9)
+    seconds = statistics.median(times)
+    return {
+        "seconds_per_epoch": seconds,
+        "min": min(times),
+        "max": max(times),
+        "sequences": sequences,
+        "filters": filters,
+        "repeats": repeats,
+        "vocab": vocab,
+        "seq_len": seq_len,
+        "batch": batch,
+        "parameters": sum(p.numel() for p in disc.parameters()),
+        "train_flops_per_sequence": train_flops,
+        "gemm_gflops": peak,
+        "flop_floor_s": floor,
+        "floor_ratio": seconds / floor,
+    }
 
 
 def time_rollout(

@@ -69,3 +69,35 @@ def bench_rollout(
             f"median {result['seconds_per_q']:.3f} s (min {result['min']:.3f}, max {result['max']:.3f}, {repeats} runs); "
             f"max |Q - Q_fp32| = {result['q_max_abs_diff_vs_fp32']:.1e}"
         )
+
+
+@bench_app.command("d-epoch")
+def bench_d_epoch(
+    sequences: int = typer.Option(20000, help="sequences per epoch (paper d-step: 10k + 10k)"),
+    threads: int | None = typer.Option(2, help="torch CPU threads"),
+    filters: str = typer.Option("paper", help="paper (1,720 filters) or quarter (table1-cpu)"),
+    repeats: int = typer.Option(3, help="timed epochs (after a short warm-up)"),
+    vocab: int = typer.Option(5000, help="vocabulary size V"),
+    seq_len: int = typer.Option(20, help="sequence length T"),
+    as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
+) -> None:
+    """Time one epoch of D training as the d-steps run it (fused Adam, dropout, L2, batches of
+    64) on random token rows; prints the median and the fp32 FLOP floor at this machine's
+    measured GEMM rate."""
+    import torch
+
+    from .bench import time_d_epoch
+
+    set_threads(threads)
+    result = time_d_epoch(sequences, filters, repeats, vocab, seq_len)
+    result["threads"] = torch.get_num_threads()
+    if as_json:
+        typer.echo(json.dumps(result))
+        return
+    typer.echo(
+        f"D epoch on {sequences} sequences ({filters} filters, V={vocab} T={seq_len}, "
+        f"{result['threads']} threads): median {result['seconds_per_epoch']:.3f} s "
+        f"(min {result['min']:.3f}, max {result['max']:.3f}, {repeats} runs); fp32 FLOP floor "
+        f"{result['flop_floor_s']:.3f} s at {result['gemm_gflops']:.0f} GFLOP/s "
+        f"({result['floor_ratio']:.2f}x the floor)"
+    )

@@ -192,16 +192,28 @@ class Discriminator(nn.Module):
             nn.init.constant_(layer.bias, 0.1)
 
     def embed(self, y: torch.Tensor) -> torch.Tensor:
-        """(B, T) token ids -> (B, E, T), channels first for Conv1d."""
+        """(B, T) token ids -> (B, E, T), channels first as nn.Conv1d takes them."""
         return self.embedding(y).transpose(1, 2)
 
     def pooled(self, x: torch.Tensor) -> torch.Tensor:
-        """(B, E, T) embeddings -> (B, F) max over time of every filter, before the ReLU.
+        """(B, T, E) embeddings, channels last -> (B, F) max over time of every filter, before
+        the ReLU.
 
+        Each width's convolution runs as one GEMM over its unfolded windows and the maximum keeps
+        its argmax: the same numbers as conv1d + amax, but ~2x faster to train on CPU, where
+        conv1d's backward and amax's tie-splitting backward dominated (README, "Speed").
         relu(max(.)) == max(relu(.)), so the ReLU is applied in `head`; this lets the roll-out
         code combine maxima over parts of a sequence before the non-linearity.
         """
-        return torch.cat([conv(x).amax(dim=2) for conv in self.convs], dim=1)
+        B, T, E = x.shape
+        maxima = []
+        for w, conv in zip(self.filter_sizes, self.convs):
+            L = T - w + 1
+            windows = x.unfold(1, w, 1).reshape(B * L, E * w)  # (B*L, E*w), e-major as conv.weight
+            kernel = conv.weight.view(conv.out_channels, E * w)  # (C, E*w)
+            pre = torch.addmm(conv.bias, windows, kernel.t()).view(B, L, -1)  # (B, L, C)
+            maxima.append(pre.max(dim=1).values)  # (B, C)
+        return torch.cat(maxima, dim=1)
 
     def head(self, pooled: torch.Tensor, gate_dtype: torch.dtype | None = None) -> torch.Tensor:
         """(B, F) pooled pre-activations -> (B,) logits of P(real).
@@ -225,7 +237,7 @@ class Discriminator(nn.Module):
 
     def forward(self, y: torch.Tensor) -> torch.Tensor:
         """(B, T) token ids -> (B,) logits."""
-        return self.head(self.pooled(self.embed(y)))
+        return self.head(self.pooled(self.embedding(y)))
 
     def output_l2(self) -> torch.Tensor:
         """Official: l2_loss = tf.nn.l2_loss(W) + tf.nn.l2_loss(b) on the output layer only."""
