@@ -13,6 +13,7 @@ import torch
 from . import diagnostics, losses, rewards
 from .baselines import bleu_references, bleu_scorer, scheduled_sampling_log_probs
 from .config import RunConfig
+from .d_training import d_epoch, d_optimizer
 from .data import batches
 from .models import Discriminator, Generator, Policy
 from .rollout import BleuReward, DiscriminatorReward
@@ -40,7 +41,7 @@ class Learner:
         self.discriminator.eval()  # scoring mode except inside train_discriminator
         self.rollout: Generator | None = None  # beta, created when the adversarial phase starts
         self.g_opt = torch.optim.Adam(self.generator.parameters(), lr=g.lr)
-        self.d_opt = torch.optim.Adam(self.discriminator.parameters(), lr=d.lr)
+        self.d_opt = d_optimizer(self.discriminator, d.lr)
         self.g_adv_opt: torch.optim.Optimizer | None = None
         self.real = task.real.to(device)
         self._bleu_reward: BleuReward | None = None
@@ -115,23 +116,15 @@ class Learner:
         labels = torch.cat([real.new_ones(len(real)), negatives.new_zeros(len(negatives))]).float()
         torch.manual_seed(derive_seed(*key, "dropout"))
         self.discriminator.train()
-        total, correct, count = 0.0, 0, 0
         for epoch in range(s.k_epochs):
             order = torch.randperm(len(tokens), generator=keyed_generator(*key, epoch)).to(
                 self.device
             )
-            for idx in order.split(s.batch_size):
-                logits = self.discriminator(tokens[idx])
-                loss = losses.discriminator_loss(
-                    logits, labels[idx], self.discriminator.output_l2(), d.l2_reg
-                )
-                self._update(self.discriminator, self.d_opt, loss)
-                if epoch == s.k_epochs - 1:  # report the last epoch
-                    total += loss.item() * len(idx)
-                    correct += int(((logits > 0).float() == labels[idx]).sum())
-                    count += len(idx)
+            stats = d_epoch(
+                self.discriminator, self.d_opt, tokens, labels, order, s.batch_size, d.l2_reg
+            )
         self.discriminator.eval()
-        return {"d/loss": total / count, "d/acc": correct / count}
+        return {"d/loss": stats.loss, "d/acc": stats.acc}  # the last epoch's
 
     # --- Algorithm 1, lines 5-10: the adversarial phase ---------------------------------------
     def adversarial_started(self) -> bool:
