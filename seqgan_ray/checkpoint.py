@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pickle
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -39,11 +40,24 @@ def load(path: str | Path) -> dict[str, Any]:
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # truncated zip, wrong file type, unpickling refusal, ...
-        raise UserError(
-            f"checkpoint {path} is corrupt or not a seqgan-ray checkpoint ({type(exc).__name__})"
-        ) from None
+        raise UserError(f"checkpoint {path} {_damage(path, exc)}") from None
     if not isinstance(state, dict) or state.get("format_version") != FORMAT_VERSION:
         raise UserError(
             f"checkpoint {path} is not a seqgan-ray checkpoint (format {FORMAT_VERSION})"
         )
     return state
+
+
+def _damage(path: Path, exc: Exception) -> str:
+    """What is wrong with a file torch.load refused, in words. torch.save writes a zip archive,
+    so the first bytes tell a foreign file from a damaged or tampered checkpoint."""
+    with path.open("rb") as f:
+        is_zip = f.read(4) == b"PK\x03\x04"
+    if not is_zip:
+        return "is not a checkpoint file (random or foreign bytes, not a torch archive)"
+    if isinstance(exc, pickle.UnpicklingError):
+        return (
+            "holds pickled objects other than tensors and plain containers: refused unread "
+            "(weights-only loading runs no code)"
+        )
+    return f"is truncated or damaged (torch cannot read its archive: {type(exc).__name__})"

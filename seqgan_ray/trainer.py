@@ -12,6 +12,7 @@ number is keyed by (seed, phase, step, ...), so a resumed run replays exactly.
 from __future__ import annotations
 
 import json
+import sys
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -22,6 +23,7 @@ from . import checkpoint
 from .baselines import constant_q, ss_omega
 from .config import RunConfig
 from .diagnostics import mean_over_steps
+from .errors import LearnerLost, UserError
 from .learner import Learner
 from .rollout import estimate_q_with
 from .rundir import MetricsLog, RunDir
@@ -78,10 +80,33 @@ def resolve_device(name: str) -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name == "cuda" and not torch.cuda.is_available():
-        from .errors import UserError
-
         raise UserError("--device cuda was asked for, but torch sees no CUDA device")
     return torch.device(name)
+
+
+@dataclass(frozen=True)
+class Start:
+    """Where a run (re)starts: fresh, after another run's MLE pre-training, or at a checkpoint."""
+
+    cfg: RunConfig
+    phase: str = "mle"
+    step: int = 0
+    learner: dict | None = None  # the learner's state; None: as initialised
+    torch_rng: torch.Tensor | None = None
+    metric_lines: int = 0  # metrics.jsonl lines that precede this point
+    pretrained: bool = False  # `learner` holds only a generator after MLE (`init_from`)
+
+    @classmethod
+    def at_checkpoint(cls, run: RunDir) -> Start:
+        state = run.resume_state()  # every file checked before anything is written
+        return cls(
+            RunConfig.from_dict(state["config"]),
+            state["phase"],
+            state["step"],
+            state["learner"],
+            state["torch_rng"],
+            state["metric_lines"],
+        )
 
 
 def train(
@@ -92,6 +117,7 @@ def train(
     show_progress: bool = True,
     init_from: str | Path | None = None,
     on_checkpoint=None,
+    max_learner_restarts: int = 3,
 ) -> dict:
     """Run (or resume) Algorithm 1, writing the run directory `out`. Returns a summary dict.
 
@@ -99,36 +125,77 @@ def train(
     MLE epochs): its generator, optimizer and MLE metrics are taken over, so methods compared in
     an experiment share one pre-training. `on_checkpoint(latest)` is called after every
     checkpoint with the latest value of every metric (Ray Tune reports from it).
+
+    When the runtime loses the learner (on Ray: its process or node died), the run continues
+    from its last checkpoint exactly as `--resume` would, at most `max_learner_restarts` times.
     """
     run = RunDir(out)
-    saved = checkpoint.load(run.checkpoint) if resume else None
-    pretrained = None
-    if saved is not None:
-        cfg = RunConfig.from_dict(saved["config"])
-        run.truncate_metrics(saved["metric_lines"])
-    else:
-        if init_from is not None:
-            pretrained = _load_pretraining(cfg, RunDir(init_from))
-        preflight(cfg)  # a bad oracle file or data directory fails before anything starts
-        run.create()
-        run.config.write_text(cfg.to_json() + "\n")
-        if pretrained is not None:
-            run.metrics.write_text("".join(line + "\n" for line in pretrained["metric_lines"]))
+    start = Start.at_checkpoint(run) if resume else _fresh_start(cfg, run, init_from)
     runtime = runtime or LocalRuntime()
+    bar = _ProgressBar(start.cfg, show_progress)
+    restarts = 0
+    try:
+        while True:
+            try:
+                return _run(start, run, runtime, bar, on_checkpoint)
+            except LearnerLost as lost:
+                if restarts == max_learner_restarts:
+                    raise UserError(_gave_up(run, start.cfg, restarts, str(lost))) from None
+                restarts += 1
+                if run.checkpoint.exists():  # else nothing was saved yet: start afresh
+                    start = Start.at_checkpoint(run)
+                print(
+                    f"learner lost ({lost}); restart {restarts} of {max_learner_restarts}, "
+                    f"from {start.phase} step {start.step}",
+                    file=sys.stderr,
+                )
+    finally:
+        bar.close()
+
+
+def _fresh_start(cfg: RunConfig, run: RunDir, init_from: str | Path | None) -> Start:
+    """Create the run directory (config.json, metrics.jsonl) and say where training begins."""
+    pretrained = _load_pretraining(cfg, RunDir(init_from)) if init_from is not None else None
+    preflight(cfg)  # a bad oracle file or data directory fails before anything starts
+    run.create()
+    run.config.write_text(cfg.to_json() + "\n")
+    if pretrained is None:
+        return Start(cfg)
+    lines = pretrained["metric_lines"]
+    run.metrics.write_text("".join(line + "\n" for line in lines))
+    return Start(
+        cfg, "d_pretrain", 0, pretrained["learner"], pretrained["torch_rng"], len(lines), True
+    )
+
+
+def _gave_up(run: RunDir, cfg: RunConfig, restarts: int, reason: str) -> str:
+    command = f"seqgan-ray train {cfg.task.kind}"
+    if cfg.task.kind != "synthetic":
+        command += f" {cfg.task.data}"
+    where = (
+        f"continue from its checkpoint {run.checkpoint} with `{command} --resume {run.path}`"
+        if run.checkpoint.exists()
+        else "it had no checkpoint yet; start it again"
+    )
+    return f"the learner was lost {restarts + 1} times (last: {reason}); {where}"
+
+
+def _run(start: Start, run: RunDir, runtime, bar: _ProgressBar, on_checkpoint) -> dict:
+    """Algorithm 1 from `start` to the end of the run."""
+    cfg = start.cfg
     s, seed = cfg.schedule, cfg.seed
+    run.truncate_metrics(start.metric_lines)  # lines after `start` are recomputed identically
 
     learner = runtime.make_learner(cfg)
-    progress = Progress()
-    if saved is not None:
-        learner.load_state_dict(saved["learner"])
-        learner.set_rng_state(saved["torch_rng"])
-        progress = Progress(saved["phase"], saved["step"])
-    elif pretrained is not None:
-        learner.load_pretrained_generator(pretrained["learner"])
-        learner.set_rng_state(pretrained["torch_rng"])
-        progress = Progress("d_pretrain", 0)
+    if start.pretrained:
+        learner.load_pretrained_generator(start.learner)
+    elif start.learner is not None:
+        learner.load_state_dict(start.learner)
+    if start.torch_rng is not None:
+        learner.set_rng_state(start.torch_rng)
+    progress = Progress(start.phase, start.step)
     log = MetricsLog(run)
-    bar = _ProgressBar(cfg, progress, show_progress)
+    bar.restart(progress)
 
     def save(phase: str, step: int) -> None:
         checkpoint.save(
@@ -225,15 +292,11 @@ def train(
     log.log("final", 0, **final)
     run.write_samples(samples[:10_000])
     run.write_final_scores(per_sequence, main_metric(cfg).key)
-    log.close()
-    bar.close()
     return {"out": str(run.path), **_phase_summary(run, main_metric(cfg).key), **final}
 
 
 def _load_pretraining(cfg: RunConfig, base: RunDir) -> dict:
     """The state after MLE pre-training in run `base`, checked to fit `cfg`."""
-    from .errors import UserError
-
     state = checkpoint.load(base.checkpoint)
     other = RunConfig.from_dict(state["config"])
     if PHASES.index(state["phase"]) < PHASES.index("d_pretrain"):
@@ -274,14 +337,14 @@ def _phase_summary(run: RunDir, key: str) -> dict[str, float]:
 class _ProgressBar:
     """A rich progress bar on stderr: phase, step and the latest main metric."""
 
-    def __init__(self, cfg: RunConfig, progress: Progress, enabled: bool):
+    def __init__(self, cfg: RunConfig, enabled: bool):
         from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
         from rich.progress import Progress as RichProgress
 
         mle, d_pretrain, iterations = phase_lengths(cfg)
         self.metric = main_metric(cfg)
         total = mle + d_pretrain + iterations
-        done = {
+        self.done = {
             "mle": 0,
             "d_pretrain": mle,
             "adversarial": mle + d_pretrain,
@@ -294,10 +357,12 @@ class _ProgressBar:
             TimeElapsedColumn(),
             disable=not enabled,
         )
-        self.task = self.bar.add_task(
-            "starting", total=total, completed=done[progress.phase] + progress.step
-        )
+        self.task = self.bar.add_task("starting", total=total)
         self.bar.start()
+
+    def restart(self, progress: Progress) -> None:
+        completed = self.done[progress.phase] + progress.step
+        self.bar.update(self.task, completed=completed)
 
     def advance(self, phase: str, latest: dict[str, float]) -> None:
         value = latest.get(f"eval/{self.metric.key}")

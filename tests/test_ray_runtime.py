@@ -63,9 +63,19 @@ def test_q_after_d_changes_uses_new_weights(learners):
 def test_actor_dying_mid_g_step_gives_same_q_and_the_run_goes_on(learners):
     local, mine, runtime, remote = learners
     torch.set_num_threads(1)
+
+    def die_inside_next_scores(worker) -> None:
+        """Runs in the roll-out actor (a local function: Ray ships it by value): its next `scores`
+        call kills the process half-way. The restarted process imports the module afresh."""
+        import os
+
+        from seqgan_ray.distributed import rollout_pool
+
+        rollout_pool.rollout_rewards = lambda *args: os._exit(1)
+
     y = mine.sample(16, (3, "g"))
     expected = local.q_values(mine, y, KEY)
-    ray.get(runtime.pool.actors[1].crash_on_next_call.remote())
+    ray.get(runtime.pool.actors[1].__ray_call__.remote(die_inside_next_scores))
     assert torch.equal(runtime.q_values(remote, y, KEY), expected)
     assert torch.equal(runtime.q_values(remote, y, KEY), expected)  # restarted actor serves again
 

@@ -7,16 +7,19 @@ boundary on the CPU (the driver may have no GPU); the actor moves them to its de
 
 from __future__ import annotations
 
+import re
+from contextlib import contextmanager
 from typing import Any
 
 import pyarrow as pa
 import ray
 import torch
+from ray.exceptions import GetTimeoutError, RayActorError, RayError, RayTaskError
 
 from ..allocator import keep_freed_memory
 from ..config import RunConfig
 from ..data import from_table
-from ..errors import UserError
+from ..errors import LearnerLost, UserError
 from ..learner import Learner
 from ..rollout import estimate_q_with
 from ..tasks import make_task
@@ -109,12 +112,39 @@ class LearnerProxy:
             raise AttributeError(name)
 
         def remote_call(*args: Any) -> Any:
-            try:
+            with learner_failures(self.actor):
                 return ray.get(self.actor.call.remote(name, *args))
-            except ray.exceptions.RayTaskError as exc:
-                if isinstance(exc.cause, UserError):  # bad input: one message, as in-process
-                    raise UserError(str(exc.cause)) from None
-                raise
 
         remote_call.__name__ = name
         return remote_call
+
+
+@contextmanager
+def learner_failures(actor: ray.actor.ActorHandle):
+    """Ray errors around a use of the learner, as the driver handles them: bad input is one
+    UserError (as in-process); any failure while the learner is dead is LearnerLost, whatever
+    call saw it first (a roll-out whose input the learner owned, a lost object, the call)."""
+    try:
+        yield
+    except RayError as exc:
+        if isinstance(exc, RayTaskError) and isinstance(exc.cause, UserError):
+            raise UserError(str(exc.cause)) from None
+        if is_alive(actor):
+            raise
+        raise LearnerLost(_death(exc)) from None
+
+
+def is_alive(actor: ray.actor.ActorHandle, timeout_s: float = 60.0) -> bool:
+    try:
+        ray.get(actor.discriminator_version.remote(), timeout=timeout_s)
+    except RayActorError:
+        return False
+    except GetTimeoutError:  # busy is not dead
+        pass
+    return True
+
+
+def _death(exc: Exception) -> str:
+    """Ray's reason for an actor's death in a few words ("its node has died")."""
+    found = re.search(r"(?:is dead|died) because (.+?)\.(?:\s|$)", str(exc))
+    return found.group(1) if found else type(exc).__name__

@@ -11,7 +11,7 @@ import time
 
 import ray
 import torch
-from ray.exceptions import RayActorError
+from ray.exceptions import ActorUnavailableError, RayActorError, RayTaskError
 from ray.util.placement_group import (
     get_current_placement_group,
     placement_group,
@@ -45,17 +45,12 @@ class RolloutWorker:
         self.score_dtype = cfg.schedule.score_dtype
         self.version = -1
         self.reward: DiscriminatorReward | None = None
-        self._crash_next = False
 
     def scores(
-        self, policy, d_version: int, d_state: list, y: torch.Tensor, indices: list, key: tuple
+        self, policy, d_version, d_state: list, y: torch.Tensor, indices: list, key: tuple
     ) -> tuple[torch.Tensor, float]:
         """Per-index rewards (len(indices), B, T-1) and the seconds spent computing them. `d_state` is [ref to D's state dict]: nested
         in a list so Ray fetches it only when this actor's cached version is not `d_version`."""
-        if self._crash_next:
-            import os
-
-            os._exit(1)  # test hook: die in the middle of a g-step
         if d_version != self.version:
             self.disc.load_state_dict(ray.get(d_state[0]))
             self.reward = DiscriminatorReward(self.disc, self.score_dtype)
@@ -67,9 +62,6 @@ class RolloutWorker:
 
     def node_id(self) -> str:
         return ray.get_runtime_context().get_node_id()
-
-    def crash_on_next_call(self) -> None:
-        self._crash_next = True
 
 
 class RolloutPool:
@@ -83,6 +75,7 @@ class RolloutPool:
         gpus_per_worker: float = 0.0,
         max_restarts: int = 3,
         placement_timeout_s: float = 300.0,
+        straggler_s: float = 120.0,
     ):
         if workers < 1:
             raise UserError(f"a roll-out pool needs >= 1 worker (got {workers})")
@@ -119,6 +112,9 @@ class RolloutPool:
             for i in range(workers)
         ]
         self.max_failures = max_restarts * workers + workers
+        self.placement_timeout_s, self.straggler_s = placement_timeout_s, straggler_s
+        self._restarting: dict[int, ray.ObjectRef] = {}  # worker -> probe, while it is down
+        self._gone: set[int] = set()  # out of restarts
         self.last_compute_s = 0.0
 
     def shutdown(self) -> None:
@@ -140,37 +136,92 @@ class RolloutPool:
                 time.sleep(0.5)
 
     def scores(
-        self, policy_ref, d_version: int, d_ref, y: torch.Tensor, rollout_num: int, key: tuple
+        self, policy_ref, d_version, d_ref, y: torch.Tensor, rollout_num: int, key: tuple
     ) -> torch.Tensor:
-        """Per-index rewards (N, B, T-1) in index order, whatever actor computed each shard."""
-        sizes = shard_sizes(rollout_num, len(self.actors))
+        """Per-index rewards (N, B, T-1) in index order, whatever actor computed each shard.
+
+        Shards go to the actors that are up. A shard whose actor died, or that gets no answer for
+        `straggler_s` (an actor whose restart waits for room on the cluster never answers), is
+        re-sent to another actor; should both copies come back, they hold the same numbers.
+        """
+        live = self._live()
+        sizes = shard_sizes(rollout_num, len(live))
         starts = [sum(sizes[:i]) for i in range(len(sizes))]
         shards = [list(range(s, s + n)) for s, n in zip(starts, sizes)]
+        pending: dict = {}  # call -> (shard, worker)
 
-        def submit(shard: int, worker: int):
+        def submit(shard: int, worker: int) -> None:
             call = self.actors[worker].scores.remote(
                 policy_ref, d_version, [d_ref], y, shards[shard], key
             )
             pending[call] = (shard, worker)
 
-        pending: dict = {}
+        def resend(shard: int, worker: int) -> None:
+            """Mark `worker` down (a probe says when it is back) and give `shard` to another."""
+            nonlocal failures
+            failures += 1
+            if failures > self.max_failures:
+                raise UserError(f"roll-out shards failed {failures} times; giving up")
+            self._restarting.setdefault(worker, self.actors[worker].node_id.remote())
+            if shard not in results and shard not in {s for s, _ in pending.values()}:
+                submit(shard, self._live(after=worker)[0])
+
         for i in range(len(shards)):
-            submit(i, i)
+            submit(i, live[i])
         results: dict[int, torch.Tensor] = {}
         compute_s: list[float] = []
         failures = 0
-        while pending:
-            (done,), _ = ray.wait(list(pending), num_returns=1)
-            shard, worker = pending.pop(done)
+        patience = max(self.straggler_s, 10 * self.last_compute_s)
+        while len(results) < len(shards):
+            ready, _ = ray.wait(list(pending), num_returns=1, timeout=patience)
+            if not ready:
+                stuck = list(pending.items())
+                pending.clear()  # abandoned: a late answer is never read
+                for _, (shard, worker) in stuck:
+                    resend(shard, worker)
+                continue
+            shard, worker = pending.pop(ready[0])
             try:
-                results[shard], seconds = ray.get(done)
-                compute_s.append(seconds)
-            except RayActorError:
-                failures += 1
-                if failures > self.max_failures:
-                    raise
-                # Re-run the shard on the next actor (the same one when K = 1, once restarted);
-                # its version cache is empty after a restart, so it fetches D again.
-                submit(shard, (worker + 1) % len(self.actors))
+                out, seconds = ray.get(ready[0])
+            except RayActorError as exc:
+                if isinstance(exc, RayTaskError):  # an input was lost (its owner, the learner,
+                    raise  # died), not this actor: the runtime reports the learner's loss
+                resend(shard, worker)  # a restarted actor's cache is empty: it fetches D again
+                continue
+            results.setdefault(shard, out)
+            compute_s.append(seconds)
         self.last_compute_s = max(compute_s)  # the slowest shard: the rest of the wall is overhead
         return torch.cat([results[i] for i in range(len(shards))])
+
+    def _live(self, after: int = -1) -> list[int]:
+        """The actors that answer, in turn after `after`. An actor lost with its node restarts
+        when Ray has re-placed its bundle, which needs room on the surviving nodes; until then the
+        others take its shards. With none up, wait up to `placement_timeout_s` for one."""
+        deadline = time.monotonic() + self.placement_timeout_s
+        while True:
+            if self._restarting:  # a probe returns once its actor runs again (or is gone)
+                probes = list(self._restarting.values())
+                done, _ = ray.wait(probes, num_returns=len(probes), timeout=0)
+                for worker, probe in list(self._restarting.items()):
+                    if probe in done:
+                        self._probe_answered(worker, probe)
+            order = [(after + 1 + i) % len(self.actors) for i in range(len(self.actors))]
+            live = [w for w in order if w not in self._restarting and w not in self._gone]
+            if live:
+                return live
+            if len(self._gone) == len(self.actors) or time.monotonic() > deadline:
+                raise UserError(
+                    f"no roll-out actor is up ({len(self._gone)} of {len(self.actors)} gone for "
+                    f"good, the rest not re-placed within {self.placement_timeout_s:.0f} s): the "
+                    "cluster lost the nodes or the room they need"
+                )
+            ray.wait(list(self._restarting.values()), num_returns=1, timeout=1.0)
+
+    def _probe_answered(self, worker: int, probe) -> None:
+        del self._restarting[worker]
+        try:
+            ray.get(probe)
+        except ActorUnavailableError:  # still coming back: ask again
+            self._restarting[worker] = self.actors[worker].node_id.remote()
+        except RayActorError:  # out of restarts
+            self._gone.add(worker)
