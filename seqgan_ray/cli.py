@@ -143,14 +143,24 @@ def train_synthetic(
         "else a private local Ray",
     ),
     rollout_workers: int | None = typer.Option(
-        None, help="roll-out actors K (default: one per CPU; 0: roll-outs in the learner)"
+        None,
+        help="roll-out actors K (default: as many as fit, one per CPU; 0: roll-outs in the learner)",
     ),
-    cpus_per_rollout_worker: float = typer.Option(1.0, help="CPUs (= torch threads) per actor"),
-    gpus_per_rollout_worker: float = typer.Option(0.0, help="GPUs per roll-out actor (0.25 ok)"),
+    cpus_per_rollout_worker: float | None = typer.Option(
+        None, help="CPUs (= torch threads) per actor (default 1, a fraction on a small cluster)"
+    ),
+    gpus_per_rollout_worker: float | None = typer.Option(
+        None, help="GPUs per roll-out actor (0.25 ok; default: a share of the cluster's GPUs)"
+    ),
     learner_cpus: float | None = typer.Option(
         None, help="CPUs of the learner actor (default: all cores locally, 1 on a cluster)"
     ),
-    learner_gpus: float = typer.Option(0.0, help="GPUs of the learner actor"),
+    learner_gpus: float | None = typer.Option(
+        None, help="GPUs of the learner actor (default: 1 when the cluster has GPUs)"
+    ),
+    max_learner_restarts: int = typer.Option(
+        3, help="times a lost learner actor is rebuilt from the last checkpoint before giving up"
+    ),
     verbose: bool = typer.Option(False, help="show Ray's start-up and worker logs"),
     print_config: bool = PRINT_CONFIG_OPTION,
 ) -> None:
@@ -177,11 +187,12 @@ def _train(
     use_ray: bool,
     address: str | None,
     rollout_workers: int | None,
-    cpus_per_rollout_worker: float,
-    gpus_per_rollout_worker: float,
+    cpus_per_rollout_worker: float | None,
+    gpus_per_rollout_worker: float | None,
     learner_cpus: float | None,
-    learner_gpus: float,
+    learner_gpus: float | None,
     verbose: bool,
+    max_learner_restarts: int = 3,
     print_config: bool = False,
     **schedule,
 ) -> None:
@@ -189,6 +200,8 @@ def _train(
     from .trainer import train
 
     set_threads(threads)
+    if max_learner_restarts < 0:
+        raise UserError(f"--max-learner-restarts must be >= 0 (got {max_learner_restarts})")
     if resume is not None:
         given = [f"--{k.replace('_', '-')}" for k, v in schedule.items() if v is not None]
         given += [
@@ -231,7 +244,12 @@ def _train(
     runtime = _ray_runtime(address, verbose, **ray_options) if use_ray else None
     try:
         summary = train(
-            cfg, run_dir, resume=resume is not None, show_progress=progress, runtime=runtime
+            cfg,
+            run_dir,
+            resume=resume is not None,
+            show_progress=progress,
+            runtime=runtime,
+            max_learner_restarts=max_learner_restarts,
         )
     finally:
         if runtime is not None:
@@ -301,17 +319,11 @@ for _kind, _preset, _doc in (
 
 
 def _ray_runtime(address: str | None, verbose: bool, **options):
-    """The Ray runtime (Ray starts when the run needs its learner); None takes the default."""
-    import os
-
+    """The Ray runtime (Ray starts when the run needs its learner; options left None are chosen
+    to fit the machine or cluster, and the layout is printed)."""
     from .distributed.runtime import RayOptions, RayRuntime
-    from .distributed.session import is_embedded
 
-    if options["rollout_workers"] is None:
-        options["rollout_workers"] = -1  # sized to the machine or cluster
-    if options["learner_cpus"] is None:
-        options["learner_cpus"] = (os.cpu_count() or 1) if is_embedded(address) else 1
-    return RayRuntime(RayOptions(**options), address, verbose)
+    return RayRuntime(RayOptions(**options), address, verbose, echo=typer.echo)
 
 
 @experiment_app.command("synthetic")
@@ -442,7 +454,9 @@ def sweep_synthetic(
         help='JSON: {"schedule.g_steps": {"choice": [1, 2]}, ...} (default: Figure 3\'s knobs)',
     ),
     scheduler: str = typer.Option("asha", help="asha (early stopping) or fifo"),
-    rollout_workers: int = typer.Option(1, help="roll-out actors per trial (one CPU each)"),
+    rollout_workers: int = typer.Option(
+        1, help="roll-out actors per trial (a CPU each, a share of a small cluster)"
+    ),
     out: Path | None = typer.Option(None, help="sweep directory"),
     resume: bool = typer.Option(False, help="continue a sweep whose driver died"),
     address: str | None = typer.Option(None, help="Ray cluster to join (default: local Ray)"),
@@ -478,7 +492,7 @@ def _sweep(
 
     from .distributed.session import connect, is_embedded
     from .tasks import main_metric, preflight
-    from .tune import load_space, run_sweep, trial_bundles
+    from .tune import load_space, run_sweep, trial_bundles, trial_layout
 
     cfg = _with_method(
         _base_config(kind, data, preset, config, oracle), None, reward, reward_baseline
@@ -498,7 +512,7 @@ def _sweep(
         # Logical CPUs for `max_concurrent` trials' bundles; trials alternate between their
         # learner and roll-out actors, so a trial keeps about one core busy at a time.
         max_concurrent = max_concurrent or (os.cpu_count() or 1)
-        per_trial = sum(b["CPU"] for b in trial_bundles(rollout_workers))
+        per_trial = sum(b["CPU"] for b in trial_bundles(trial_layout(rollout_workers)))
         num_cpus = int(-(-per_trial * max_concurrent // 1))
     connect(address, verbose, num_cpus)
     t0 = time.perf_counter()

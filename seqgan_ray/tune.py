@@ -86,11 +86,38 @@ def _tune_space(space: dict[str, dict[str, list]]) -> dict[str, Any]:
     return out
 
 
-def trial_bundles(rollout_workers: int) -> list[dict[str, float]]:
+# A trial's own process (Tune's function trainable): it only waits on its actors.
+TRIAL_DRIVER_CPUS = 0.5
+
+
+def trial_layout(rollout_workers: int, cap=None):
+    """One trial's learner, roll-out actors and sampling tasks (distributed/layout.py). With
+    `cap` None, a whole CPU each (an embedded Ray is sized to the trials); on a cluster, the
+    layout `train` would choose beside the trial's driver: time-shared on a small cluster.
+    Trials run on the CPU: a GPU layout would give one trial every GPU."""
+    from .distributed.layout import Capacity, Layout, RayOptions, choose_layout
+
+    dedicated = Layout(1.0, 0.0, 1, rollout_workers, 1.0, 0.0, 1.0)
+    if cap is None:
+        return dedicated
+    room = Capacity(cap.cpus - TRIAL_DRIVER_CPUS, cap.gpus, cap.largest_node)
+    try:
+        options = RayOptions(rollout_workers=rollout_workers)
+        return choose_layout(options, room, rollout_workers, use_gpus=False)
+    except UserError:
+        check_fits(trial_bundles(dedicated), {"CPU": cap.cpus, "GPU": cap.gpus})
+        raise
+
+
+def trial_bundles(layout) -> list[dict[str, float]]:
     """What one trial reserves up front, a bundle per piece, so its actors never wait on
-    resources another trial holds: the trial's driver (a fraction of a CPU: it only waits), the
-    learner actor, each roll-out actor, and one CPU for its negative-sampling tasks."""
-    return [{"CPU": 0.5}, {"CPU": 1.0}, *([{"CPU": 1.0}] * rollout_workers), {"CPU": 1.0}]
+    resources another trial holds: the trial's driver, the learner actor, each roll-out actor,
+    and room for its negative-sampling tasks."""
+    learner = {"CPU": layout.learner_cpus, "GPU": layout.learner_gpus}
+    worker = {"CPU": layout.worker_cpus, "GPU": layout.worker_gpus}
+    tasks = {"CPU": layout.task_cpus * layout.tasks_at_once}
+    bundles = [{"CPU": TRIAL_DRIVER_CPUS}, learner, *([worker] * layout.workers), tasks]
+    return [{k: v for k, v in b.items() if v} for b in bundles]
 
 
 def check_fits(bundles: list[dict[str, float]], available: dict[str, float]) -> None:
@@ -105,13 +132,12 @@ def check_fits(bundles: list[dict[str, float]], available: dict[str, float]) -> 
             )
 
 
-def _trial(
-    params: dict, base: dict, pretrain: dict, eval_interval: int, rollout_workers: int
-) -> None:
+def _trial(params: dict, base: dict, pretrain: dict, eval_interval: int, layout: dict) -> None:
     """One Tune trial: an ordinary training run from the shared pre-training."""
     from ray import tune
 
     from .allocator import keep_freed_memory
+    from .distributed.layout import Layout
     from .distributed.runtime import RayOptions, RayRuntime
     from .rundir import RunDir
     from .trainer import train
@@ -147,7 +173,7 @@ def _trial(
             tune.report(metrics, checkpoint=tune.Checkpoint.from_directory(tmp))
 
     # The trial's own learner and roll-out actors, inside the bundles Tune reserved for it.
-    runtime = RayRuntime(RayOptions(rollout_workers=rollout_workers, learner_cpus=1))
+    runtime = RayRuntime(RayOptions(), layout=Layout(**layout))
     try:
         summary = train(
             cfg,
@@ -175,10 +201,10 @@ def run_sweep(
     echo: Callable[[str], None] = print,
 ) -> dict:
     """Pre-train once, run the Tune sweep, and write its table, best config and plot."""
-    import ray
     from ray import tune
     from ray.tune.schedulers import ASHAScheduler, FIFOScheduler
 
+    from .distributed.session import cluster_capacity
     from .experiment import pretrain_config
     from .rundir import RunDir
     from .trainer import train
@@ -190,8 +216,9 @@ def run_sweep(
         raise UserError(f"--num-samples must be >= 1 (got {num_samples})")
     if rollout_workers < 1:
         raise UserError(f"--rollout-workers must be >= 1 (got {rollout_workers})")
-    bundles = trial_bundles(rollout_workers)
-    check_fits(bundles, ray.cluster_resources())
+    layout = trial_layout(rollout_workers, cluster_capacity())
+    echo(f"each trial's {layout.describe()}")
+    bundles = trial_bundles(layout)
     t0 = time.perf_counter()
 
     metric = main_metric(cfg)
@@ -212,7 +239,7 @@ def run_sweep(
             base=cfg.to_dict(),
             pretrain=pretrain,
             eval_interval=s.eval_interval,
-            rollout_workers=rollout_workers,
+            layout=layout.to_dict(),
         ),
         tune.PlacementGroupFactory(bundles),
     )

@@ -22,10 +22,13 @@ def negative_shard(policy, num: int, key: tuple, shard: int, shards: int) -> pa.
     return to_table(sample_shard(policy, num, key, shard, shards))
 
 
-def launch(policy_ref, num: int, key: tuple, shards: int, max_retries: int = 3) -> list:
-    """Start the tasks of one draw; returns their object refs in shard order (not awaited)."""
+def launch(
+    policy_ref, num: int, key: tuple, shards: int, max_retries: int = 3, num_cpus: float = 1.0
+) -> list:
+    """Start the tasks of one draw; returns their object refs in shard order (not awaited).
+    `num_cpus` is the layout's reservation per task (a fraction when time-shared)."""
     task = ray.remote(negative_shard).options(
-        num_cpus=1, max_retries=max_retries, retry_exceptions=True
+        num_cpus=num_cpus, max_retries=max_retries, retry_exceptions=True
     )
     return [
         task.remote(policy_ref, num, key, i, shards) for i in range(len(shard_sizes(num, shards)))

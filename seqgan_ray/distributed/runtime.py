@@ -8,7 +8,6 @@ launches sampling tasks whose Arrow tables go straight to the learner.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 
 import ray
 import torch
@@ -18,137 +17,128 @@ from ..errors import UserError
 from ..rollout import combine_q
 from ..trainer import NEGATIVE_SHARDS
 from . import negatives as negative_tasks
-from .learner_actor import LearnerActor, LearnerProxy
+from .layout import Layout, RayOptions
+from .learner_actor import LearnerActor, LearnerProxy, learner_failures
 from .rollout_pool import RolloutPool
-from .session import check_fits
 
 # One sampling task per in-process shard, so both paths draw the same negatives (README: why 4).
 NEGATIVE_TASKS = NEGATIVE_SHARDS
-
-
-@dataclass(frozen=True)
-class RayOptions:
-    """Where each piece runs. `rollout_workers=0` scores roll-outs inside the learner actor;
-    -1 sizes the pool to the cluster (see `start`)."""
-
-    rollout_workers: int = 1
-    cpus_per_rollout_worker: float = 1.0
-    gpus_per_rollout_worker: float = 0.0
-    learner_cpus: float = 1.0
-    learner_gpus: float = 0.0
-    max_restarts: int = 3
-    placement_timeout_s: float = 300.0
-
-    def __post_init__(self) -> None:
-        problems = []
-        if self.rollout_workers < -1:
-            problems.append(f"--rollout-workers must be >= 0 (got {self.rollout_workers})")
-        if self.cpus_per_rollout_worker <= 0:
-            problems.append("--cpus-per-rollout-worker must be > 0")
-        if self.gpus_per_rollout_worker < 0 or self.learner_gpus < 0:
-            problems.append("GPU counts must be >= 0")
-        if self.learner_cpus <= 0:
-            problems.append("--learner-cpus must be > 0")
-        if problems:
-            raise UserError("; ".join(problems))
-
-    def demands(self) -> dict[str, float]:
-        """CPU/GPU the run needs: what the learner and the pool hold for the whole run, plus one
-        CPU so that negative-sampling tasks can run (one at a time, at worst)."""
-        k = self.rollout_workers
-        return {
-            "CPU": self.learner_cpus + k * self.cpus_per_rollout_worker + 1,
-            "GPU": self.learner_gpus + k * self.gpus_per_rollout_worker,
-        }
-
-
-def local_cpus(options: RayOptions) -> int:
-    """Logical CPUs for an embedded Ray: the actors' reservations plus room for the sampling
-    tasks. The learner and the pool never compute at the same time (the driver is synchronous),
-    so reserving more logical CPUs than the machine has cores does not oversubscribe it."""
-    need = options.demands()["CPU"] - 1 + min(NEGATIVE_TASKS, os.cpu_count() or 1)
-    return int(-(-need // 1))
 
 
 class RayRuntime:
     """Ray starts (or is joined) when the trainer asks for the learner, so bad input found
     before that (config, checkpoint, oracle file) never waits on Ray's start-up."""
 
-    def __init__(self, options: RayOptions, address: str | None = None, verbose: bool = False):
+    def __init__(
+        self,
+        options: RayOptions,
+        address: str | None = None,
+        verbose: bool = False,
+        layout: Layout | None = None,
+        echo=None,
+    ):
+        """`layout` fixes every reservation (a Tune trial inside its bundles); without it the
+        layout is chosen to fit the cluster when Ray is joined, and `echo` prints it."""
         self.options, self.address, self.verbose = options, address, verbose
+        self.layout, self.echo = layout, echo
         self.owns_ray = False
         self.pool: RolloutPool | None = None
         self.learner_actor = None
-        self._d_cache: tuple[int, ray.ObjectRef] | None = None
+        self.learners = 0  # learner actors replaced after a loss
+        self._d_cache: tuple[tuple[int, int], ray.ObjectRef] | None = None
 
-    def _connect(self) -> RayOptions:
-        """Join or start Ray and size what the options leave open: `rollout_workers=-1` is one
-        worker per free CPU (or GPU, with GPU workers), keeping one CPU for sampling tasks; an
-        embedded Ray gets as many logical CPUs as the run reserves (`local_cpus`)."""
-        from dataclasses import replace
-
+    def _connect(self, cfg: RunConfig) -> Layout:
+        """Join or start Ray and choose the layout: a private local Ray is sized to the layout,
+        a cluster gets the layout that fits it (layout.py)."""
+        from .layout import check_fits, choose_layout, embedded_layout
         from .session import cluster_capacity, connect, is_embedded
 
-        o = self.options
-        embedded = is_embedded(self.address)
-        if embedded and o.rollout_workers < 0:
-            cores = os.cpu_count() or 1
-            o = replace(o, rollout_workers=max(1, int(cores // o.cpus_per_rollout_worker)))
-        self.owns_ray = connect(self.address, self.verbose, local_cpus(o) if embedded else None)
-        if o.rollout_workers < 0:
-            have = cluster_capacity()
-            if o.gpus_per_rollout_worker > 0:
-                k = (have["GPU"] - o.learner_gpus) // o.gpus_per_rollout_worker
-            else:
-                k = (have["CPU"] - o.learner_cpus - 1) // o.cpus_per_rollout_worker
-            o = replace(o, rollout_workers=max(1, int(k)))
-        self.options = o
-        return o
+        # PG-BLEU's reward lives with the learner's real set: it needs no roll-out workers
+        n = 0 if cfg.method.name == "pg_bleu" else cfg.schedule.rollout_num
+        num_cpus = None
+        if self.layout is None and is_embedded(self.address) and not ray.is_initialized():
+            self.layout, num_cpus = embedded_layout(self.options, os.cpu_count() or 1, n)
+        self.owns_ray = connect(self.address, self.verbose, num_cpus)
+        cap = cluster_capacity()
+        if self.layout is None:  # a cluster (or a Ray this process joined already)
+            self.layout = choose_layout(self.options, cap, n, use_gpus=cfg.device != "cpu")
+        check_fits(self.layout, cap)  # e.g. GPU flags on a machine without GPUs
+        if self.echo is not None:
+            where = f" on a private Ray of {num_cpus} logical CPUs" if num_cpus else ""
+            self.echo(self.layout.describe() + where)
+        return self.layout
+
+    def _learner_actor(self, cfg: RunConfig):
+        """A learner actor with the layout's reservation and threads (also after a loss)."""
+        lay = self.layout
+        actor = ray.remote(LearnerActor).options(
+            num_cpus=lay.learner_cpus, num_gpus=lay.learner_gpus, max_restarts=0
+        )
+        return actor.remote(cfg.to_dict(), lay.learner_threads)
 
     def make_learner(self, cfg: RunConfig) -> LearnerProxy:
-        o = self._connect()
-        if cfg.device == "cuda" and o.learner_gpus == 0:
-            raise UserError("--device cuda needs --learner-gpus > 0 on Ray")
-        check_fits(o.demands(), "the learner and roll-out pool")
-        threads = max(1, int(o.learner_cpus))
-        actor = ray.remote(LearnerActor).options(
-            num_cpus=o.learner_cpus, num_gpus=o.learner_gpus, max_restarts=0
-        )
-        self.learner_actor = actor.remote(cfg.to_dict(), threads)
+        if self.learner_actor is not None:  # the learner was lost: a new one, the same pool
+            return self._replace_learner(cfg)
+        lay, o = self._connect(cfg), self.options
+        if cfg.device == "cuda" and lay.learner_gpus == 0:
+            raise UserError("--device cuda needs a GPU for the learner (--learner-gpus > 0)")
+        self.learner_actor = self._learner_actor(cfg)
         proxy = LearnerProxy(self.learner_actor, cfg)
-        if o.rollout_workers > 0 and cfg.method.name != "pg_bleu":
+        if lay.workers > 0 and cfg.method.name != "pg_bleu":
             self.pool = RolloutPool(
                 cfg,
-                min(o.rollout_workers, cfg.schedule.rollout_num),  # a worker per index at most
-                o.cpus_per_rollout_worker,
-                o.gpus_per_rollout_worker,
+                min(lay.workers, cfg.schedule.rollout_num),  # a worker per index at most
+                lay.worker_cpus,
+                lay.worker_gpus,
                 o.max_restarts,
                 o.placement_timeout_s,
             )
         return proxy
 
+    def _replace_learner(self, cfg: RunConfig) -> LearnerProxy:
+        """A new learner actor after the last one died; trainer.train loads the checkpoint."""
+        o = self.options
+        ray.kill(self.learner_actor)  # dead already, or cut off: never two learners at once
+        self.learners += 1  # D versions count from 0 again: the pool's caches key on this too
+        self._d_cache = None
+        self.learner_actor = self._learner_actor(cfg)
+        ready, _ = ray.wait(
+            [self.learner_actor.discriminator_version.remote()], timeout=o.placement_timeout_s
+        )
+        if not ready:  # the lost node held the room it needs
+            raise UserError(
+                f"a new learner actor ({self.layout.learner_cpus:g} CPU, "
+                f"{self.layout.learner_gpus:g} GPU) could not "
+                f"be placed within {o.placement_timeout_s:.0f} s after the last one was lost"
+            )
+        return LearnerProxy(self.learner_actor, cfg)
+
     @torch.no_grad()
     def q_values(self, learner: LearnerProxy, y: torch.Tensor, key: tuple) -> torch.Tensor:
         actor = learner.actor
-        if self.pool is None:  # K = 0, or a reward only the learner can compute (PG-BLEU)
-            return ray.get(actor.q_values.remote(y, key))
-        policy_ref = actor.rollout_policy.remote()  # one object in the store, shared by all actors
-        version, d_ref = self._discriminator(actor)
-        final = actor.final_reward.remote(y)
-        n = learner.cfg.schedule.rollout_num
-        scores = self.pool.scores(policy_ref, version, d_ref, y, n, key)
-        return combine_q(scores, ray.get(final))
+        with learner_failures(actor):  # the pool's inputs come from the learner
+            if self.pool is None:  # K = 0, or a reward only the learner can compute (PG-BLEU)
+                return ray.get(actor.q_values.remote(y, key))
+            policy_ref = actor.rollout_policy.remote()  # one object, shared by all actors
+            version, d_ref = self._discriminator(actor)
+            final = actor.final_reward.remote(y)
+            n = learner.cfg.schedule.rollout_num
+            scores = self.pool.scores(policy_ref, version, d_ref, y, n, key)
+            return combine_q(scores, ray.get(final))
 
-    def _discriminator(self, actor) -> tuple[int, ray.ObjectRef]:
-        """D's (version, state ref), re-exported only when the learner's D changed."""
-        version = ray.get(actor.discriminator_version.remote())
+    def _discriminator(self, actor) -> tuple[tuple[int, int], ray.ObjectRef]:
+        """D's (version, state ref), re-exported only when the learner's D changed. A version
+        is (learner, update): a replaced learner counts its updates from 0 again."""
+        version = (self.learners, ray.get(actor.discriminator_version.remote()))
         if self._d_cache is None or self._d_cache[0] != version:
             self._d_cache = (version, actor.discriminator_state.remote())
         return self._d_cache
 
     def negatives(self, learner: LearnerProxy, num: int, key: tuple) -> list:
         policy_ref = learner.actor.generator_policy.remote()
-        return negative_tasks.launch(policy_ref, num, key, NEGATIVE_TASKS)
+        return negative_tasks.launch(
+            policy_ref, num, key, NEGATIVE_TASKS, num_cpus=self.layout.task_cpus
+        )
 
     def shutdown(self) -> None:
         if self.pool is not None:

@@ -45,20 +45,12 @@ def connect(address: str | None = None, verbose: bool = False, num_cpus: int | N
         raise UserError(f"cannot reach the Ray cluster at {address!r}: {exc}") from None
 
 
-def cluster_capacity() -> dict[str, float]:
-    """Total CPU and GPU of the cluster as Ray sees it now."""
+def cluster_capacity():
+    """The cluster's CPUs and GPUs as Ray sees them now, and its largest node's CPUs."""
     import ray
 
+    from .layout import Capacity
+
     total = ray.cluster_resources()
-    return {"CPU": total.get("CPU", 0.0), "GPU": total.get("GPU", 0.0)}
-
-
-def check_fits(demands: dict[str, float], what: str) -> None:
-    """Fail fast when `demands` (CPU/GPU) exceed the whole cluster: the actors would wait forever."""
-    have = cluster_capacity()
-    short = [f"{k} {need:g} > {have[k]:g}" for k, need in demands.items() if need > have[k] + 1e-9]
-    if short:
-        raise UserError(
-            f"{what} needs more than the Ray cluster has ({'; '.join(short)}); "
-            "use fewer or smaller workers, or a bigger cluster"
-        )
+    nodes = [n["Resources"].get("CPU", 0.0) for n in ray.nodes() if n.get("Alive")]
+    return Capacity(total.get("CPU", 0.0), total.get("GPU", 0.0), max(nodes, default=0.0))
