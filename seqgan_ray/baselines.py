@@ -6,8 +6,9 @@
 - PG-BLEU: SeqGAN's policy gradient and roll-outs with BLEU against real data as the reward
   (rollout.BleuReward); here only the choice of references.
 - Constant reward: the policy gradient with Q = c everywhere, i.e. raising the log-probability of
-  the generator's own samples. It needs no D and no roll-outs; the gap between it and SeqGAN is
-  what D contributes (cf. LantaoYu/SeqGAN issue #21).
+  the generator's own samples. It needs no D and no roll-outs (cf. LantaoYu/SeqGAN issue #21).
+  Its gap to SeqGAN mixes D's information with step size (Q = 1 gives clipped, full-size steps;
+  SeqGAN's shrink as D wins); the `shuffled` control (rewards.shuffle_q) keeps SeqGAN's scale.
 """
 
 from __future__ import annotations
