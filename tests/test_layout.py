@@ -116,3 +116,18 @@ def test_embedded_ray_is_sized_to_the_layout():
     assert num_cpus == 2 + 2 + 2
     layout, num_cpus = embedded_layout(RayOptions(rollout_workers=3, learner_cpus=1), 8, N)
     assert (layout.workers, num_cpus) == (3, 1 + 3 + 4)
+
+
+def test_sweep_trials_fit_a_small_cluster_and_keep_whole_cpus_on_a_big_one():
+    from seqgan_ray.tune import trial_bundles, trial_layout
+
+    big = trial_bundles(trial_layout(1, Capacity(8)))
+    assert big == [{"CPU": 0.5}, {"CPU": 1.0}, {"CPU": 1.0}, {"CPU": 1.0}]  # driver, L, K=1, tasks
+    small = trial_layout(1, Capacity(2))
+    bundles = trial_bundles(small)
+    # the driver's half CPU, then a third of the other 1.5 each: learner, worker, 2 tasks x 0.25
+    assert bundles == [{"CPU": 0.5}, {"CPU": 0.5}, {"CPU": 0.5}, {"CPU": 0.5}]
+    assert (small.learner_threads, small.tasks_at_once) == (2, 2)
+    assert trial_bundles(trial_layout(2)) == [{"CPU": 0.5}, {"CPU": 1.0}] + [{"CPU": 1.0}] * 3
+    with pytest.raises(UserError, match=r"one trial needs 66.5 CPU"):
+        trial_layout(64, Capacity(8))
