@@ -46,18 +46,18 @@ def d_forward_flops(disc: Discriminator, seq_len: int) -> int:
     return convs + 2 * 2 * features * features + 2 * features
 
 
-def gemm_peak_gflops(repeats: int = 5) -> float:
+def gemm_peak_gflops(repeats: int = 5, clock=time.perf_counter) -> float:
     """This machine's fp32 GEMM rate now (best of `repeats`), at the highway's shape."""
     a, b = torch.randn(2048, 1720), torch.randn(1720, 1720)
     a @ b  # warm-up
-    best = min(_seconds(lambda: a @ b) for _ in range(repeats))
+    best = min(_seconds(lambda: a @ b, clock) for _ in range(repeats))
     return 2 * 2048 * 1720 * 1720 / best / 1e9
 
 
-def _seconds(fn) -> float:
-    t0 = time.perf_counter()
+def _seconds(fn, clock=time.perf_counter) -> float:
+    t0 = clock()
     fn()
-    return time.perf_counter() - t0
+    return clock() - t0
 
 
 def d_epoch_seconds(
