@@ -72,7 +72,7 @@ def wait_until(condition, timeout_s: float, what: str):
 
 @pytest.fixture(scope="module")
 def fault_nodes(ray_test_cluster):
-    """Three 4-CPU nodes of our own, by id, with the session's nodes held by ballast so that
+    """Four 4-CPU nodes of our own, by id, with the session's nodes held by ballast so that
     everything these tests start runs on ours. Removed nodes drop out of the dict."""
     ray = pytest.importorskip("ray")
     from ray import cloudpickle
@@ -87,7 +87,7 @@ def fault_nodes(ray_test_cluster):
         for node in session_nodes
     ]
     ray.get([b.ready.remote() for b in ballast], timeout=120)  # earlier tests left nothing
-    nodes = {n.node_id: n for n in (cluster.add_node(num_cpus=4) for _ in range(3))}
+    nodes = {n.node_id: n for n in (cluster.add_node(num_cpus=4) for _ in range(4))}
     cluster.wait_for_nodes(timeout=300)  # Ray's default 30 s is short on a busy machine
     try:
         yield cluster, nodes
@@ -194,6 +194,28 @@ def test_a_learner_lost_too_often_stops_with_one_message_and_the_run_resumes(
     torch.set_num_threads(1)  # the advice works, and loses nothing
     train(None, out, resume=True, show_progress=False)
     assert outcome(out) == reference
+
+
+def test_losing_the_learners_node_rebuilds_it_elsewhere_with_the_same_numbers(
+    fault_nodes, reference, tmp_path, capfd
+):
+    import ray
+
+    cluster, nodes = fault_nodes
+
+    def remove_the_learners_node(runtime):
+        node, _ = ray.get(runtime.learner_actor.__ray_call__.remote(_where))
+        cluster.remove_node(nodes.pop(node))
+
+    runtime = fault_runtime(3, remove_the_learners_node)
+    try:
+        train(C.TINY, tmp_path / "run", runtime=runtime, show_progress=False)
+        learner_node, _ = ray.get(runtime.learner_actor.__ray_call__.remote(_where))
+    finally:
+        runtime.shutdown()
+    assert runtime.learners == 1 and learner_node in nodes
+    assert outcome(tmp_path / "run") == reference
+    assert "learner lost (its node has died); restart 1 of 3" in capfd.readouterr().err
 
 
 def test_a_roll_out_actor_with_no_room_to_restart_leaves_its_shards_to_the_others(fault_nodes):
