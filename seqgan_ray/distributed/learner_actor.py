@@ -129,8 +129,8 @@ def learner_failures(actor: ray.actor.ActorHandle):
     except RayError as exc:
         if isinstance(exc, RayTaskError) and isinstance(exc.cause, UserError):
             raise UserError(str(exc.cause)) from None
-        if is_alive(actor):
-            raise
+        if getattr(exc, "actor_init_failed", False) or is_alive(actor):
+            raise  # not lost; or it never started, and a new one would fail alike
         raise LearnerLost(_death(exc)) from None
 
 
