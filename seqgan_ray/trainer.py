@@ -6,7 +6,8 @@
 
 The driver decides *when*; the learner (learner.py) decides *how*, and the runtime decides *where*
 roll-outs and negatives are computed (in this process, or on Ray actors and tasks). Every random
-number is keyed by (seed, phase, step, ...), so a resumed run replays exactly.
+number is keyed by (seed, phase, step, ...), so a resumed run replays exactly; `train` resumes
+by itself, from the last checkpoint, when the runtime loses the learner (a Ray actor's death).
 """
 
 from __future__ import annotations
@@ -169,6 +170,7 @@ def _fresh_start(cfg: RunConfig, run: RunDir, init_from: str | Path | None) -> S
 
 
 def _gave_up(run: RunDir, cfg: RunConfig, restarts: int, reason: str) -> str:
+    """The one line the CLI prints when the learner was lost once too often: what, and how on."""
     command = f"seqgan-ray train {cfg.task.kind}"
     if cfg.task.kind != "synthetic":
         command += f" {cfg.task.data}"
