@@ -237,7 +237,7 @@ def test_a_roll_out_actor_with_no_room_to_restart_leaves_its_shards_to_the_other
     expected = rollout_rewards(learner.rollout_policy(), learner.reward(), y, list(range(n)), key)
     d_state = ray.put(learner.discriminator.state_dict())
     args = (ray.put(learner.rollout_policy()), (0, 0), d_state, y, n, key)
-    pool = RolloutPool(C.TINY, 2, straggler_s=3.0)
+    pool = RolloutPool(C.TINY, 2, straggler_s=5.0)
     try:
         lost, survivor = pool.node_ids()  # both started: their start-up is no straggler
         assert lost != survivor, "SPREAD put both actors on one node"
