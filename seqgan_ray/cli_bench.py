@@ -67,7 +67,8 @@ def bench_rollout(
         typer.echo(
             f"Q(s,a) for B={batch} T={seq_len} V={vocab} N={rollouts} ({score_dtype}, {result['threads']} threads): "
             f"median {result['seconds_per_q']:.3f} s (min {result['min']:.3f}, max {result['max']:.3f}, {repeats} runs); "
-            f"max |Q - Q_fp32| = {result['q_max_abs_diff_vs_fp32']:.1e}"
+            f"max |Q - Q_fp32| = {result['q_max_abs_diff_vs_fp32']:.1e}, max relative error "
+            f"where Q ~ 1e-3: {100 * result['q_small_max_rel_diff_vs_fp32']:.2f}%"
         )
 
 

@@ -71,3 +71,16 @@ def test_bad_sizes_exit_2_with_one_line(capsys, args, message):
     assert code == 2
     assert out == ""
     assert len(err.strip().splitlines()) == 1 and message in err
+
+
+def test_rollout_bench_reports_the_error_of_bf16_where_q_is_small(capsys):
+    tiny = ("--vocab", "50", "--seq-len", "6", "--batch", "4", "--rollouts", "2")
+    code, out, err = run_cli(
+        capsys, "bench", "rollout", *tiny, "--repeats", "1", "--threads", "1",
+        "--score-dtype", "bfloat16", "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    r = json.loads(out)
+    assert 1e-4 < r["q_small_median"] < 1e-2  # D shifted so that its median P(real) is 1e-3
+    assert 0 < r["q_small_max_rel_diff_vs_fp32"] < 0.05  # the gate's bf16 GEMM moves Q a little
+    assert 0 < r["q_max_abs_diff_vs_fp32"] < 1e-3
