@@ -357,6 +357,9 @@ def experiment_synthetic(
         None, help="comma-separated temperatures for --frontier (default 0.6..1.5)"
     ),
     frontier_samples: int = typer.Option(10_000, help="samples per method and temperature"),
+    progress: bool = typer.Option(
+        True, help="show the pre-training's bar, then runs done / total and the elapsed time"
+    ),
     print_config: bool = PRINT_CONFIG_OPTION,
 ) -> None:
     """Table 1 and Figure 2: SeqGAN vs Random, MLE, SS, PG-BLEU, and the constant-reward and
@@ -391,6 +394,7 @@ def _study(
     temperatures: str | None,
     frontier_samples: int,
     seeds: str | None = None,
+    progress: bool = True,
     print_config: bool = False,
     title: str = "Synthetic data",
     paper: dict | None = None,
@@ -398,6 +402,7 @@ def _study(
     """`experiment synthetic|text|music`: the methods side by side, then the optional frontier."""
     from .experiment import run_experiment
     from .frontier import parse_temperatures, run_frontier
+    from .progress import StudyBar
     from .seeds import parse_seeds, seed_dir
 
     taus = parse_temperatures(temperatures)
@@ -414,16 +419,18 @@ def _study(
         typer.echo(cfg.to_json())
         return
     results = run_experiment(
-        cfg, out, methods, jobs, echo=typer.echo, title=title, paper=paper, seeds=seed_list
+        cfg, out, methods, jobs, typer.echo, title, paper, seed_list, progress
     )
     typer.echo((out / "results.md").read_text())
     typer.echo(f"wall time {results['wall_s'] / 60:.1f} min; results in {out}")
     if frontier:
         t0 = time.perf_counter()
         typer.echo(f"temperature sweep over {', '.join(map(str, taus))} ...")
-        for where in [out] if seed_list is None else [seed_dir(out, s) for s in seed_list]:
-            run_frontier(where, methods, taus, frontier_samples, echo=typer.echo)
-            typer.echo(f"frontier in {where / 'frontier.json'}")
+        units = [out] if seed_list is None else [seed_dir(out, s) for s in seed_list]
+        with StudyBar("temperature sweeps", len(units) * len(methods), progress) as bar:
+            for where in units:
+                run_frontier(where, methods, taus, frontier_samples, typer.echo, bar.advance)
+                typer.echo(f"frontier in {where / 'frontier.json'}")
         typer.echo(f"temperature sweeps took {(time.perf_counter() - t0) / 60:.1f} min")
 
 
@@ -463,6 +470,13 @@ def sweep_synthetic(
     verbose: bool = typer.Option(False, help="show Ray's and Tune's own output"),
     reward: str | None = REWARD_OPTION,
     reward_baseline: str | None = BASELINE_OPTION,
+    callback: list[str] | None = typer.Option(
+        None,
+        help="also log every trial to mlflow (MLFLOW_TRACKING_URI, else ./mlflow.db) or wandb "
+        "(WANDB_MODE=offline without an account); repeatable. Tune's CSV, JSON and TensorBoard "
+        "loggers are always on",
+    ),
+    progress: bool = typer.Option(True, help="show trials done / total and the elapsed time"),
     print_config: bool = PRINT_CONFIG_OPTION,
 ) -> None:
     """Sweep the adversarial schedule with Ray Tune (ASHA on NLL-oracle)."""
@@ -486,13 +500,19 @@ def _sweep(
     verbose: bool,
     reward: str | None = None,
     reward_baseline: str | None = None,
+    callback: list[str] | None = None,
+    progress: bool = True,
     print_config: bool = False,
 ) -> None:
     import os
 
     from .distributed.session import connect, is_embedded
     from .tasks import main_metric, preflight
+    from .tracking import check_callbacks
     from .tune import load_space, run_sweep, trial_bundles, trial_layout
+
+    callbacks = tuple(dict.fromkeys(callback or ()))
+    check_callbacks(callbacks)  # before Ray starts or anything is written
 
     cfg = _with_method(
         _base_config(kind, data, preset, config, oracle), None, reward, reward_baseline
@@ -518,7 +538,7 @@ def _sweep(
     t0 = time.perf_counter()
     outcome = run_sweep(
         cfg, out, space, num_samples, max_concurrent, scheduler, rollout_workers, resume,
-        echo=typer.echo,
+        echo=typer.echo, callbacks=callbacks, progress=progress,
     )  # fmt: skip
     typer.echo((out / "sweep_results.md").read_text())
     metric = main_metric(cfg)

@@ -122,12 +122,16 @@ def run_experiment(
     title: str = "Synthetic data",
     paper: dict[str, dict[str, float | None]] | None = None,
     seeds: Sequence[int] | None = None,
+    progress: bool = False,
 ) -> dict:
     """Run (or finish) the experiment in `out` and write its results; returns results.json's dict.
 
     `paper` maps a final metric key (nll_oracle, bleu2, mse, ...) to the paper's value per
     method, shown beside ours (default: Table 1 for the synthetic task). `seeds`: one whole
-    experiment per seed (seeds.seed_config) in OUT/seed-S, and the results over seeds."""
+    experiment per seed (seeds.seed_config) in OUT/seed-S, and the results over seeds.
+    `progress`: the pre-training's own bar, then runs done / total (progress.py)."""
+    from .progress import StudyBar
+
     out = Path(out)
     _claim(out, cfg, methods, seeds)
     t0 = time.perf_counter()
@@ -140,14 +144,19 @@ def run_experiment(
     # 1. The shared MLE pre-training of each seed, with every core.
     for unit_cfg, unit_out in units if any(m != "random" for m in runs) else []:
         echo(f"pre-training G by MLE (shared by every method; seed {unit_cfg.seed}) ...")
-        _run_one(pretrain_config(unit_cfg).to_dict(), str(unit_out / "pretrain"), None, cpus)
+        _run_one(
+            pretrain_config(unit_cfg).to_dict(), str(unit_out / "pretrain"), None, cpus, progress
+        )
 
     # 2. The methods of every seed, in parallel where CPUs allow, longest first.
     work = [(m, unit_cfg, unit_out) for m in runs for unit_cfg, unit_out in units]
     jobs = max(1, min(jobs or cpus, len(work)))
     threads = max(1, cpus // jobs)
     echo(f"running {', '.join(runs)} ({jobs} at a time, {threads} thread(s) each) ...")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
+    with (
+        ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool,
+        StudyBar("runs", len(work), progress) as bar,
+    ):
         futures = {
             pool.submit(
                 _run_one,
@@ -162,7 +171,9 @@ def run_experiment(
             summary = future.result()
             m, seed = futures[future]
             value = summary[f"final/{main_metric(cfg).key}"]
-            echo(f"  {m} (seed {seed}): {main_metric(cfg).label} {value:.4f}")
+            line = f"{m} (seed {seed}): {main_metric(cfg).label} {value:.4f}"
+            echo(f"  {line}")
+            bar.advance(line)
 
     # 3. Results: each seed's, then (with seeds) those over seeds.
     if paper is None and cfg.task.kind == "synthetic":
@@ -214,7 +225,9 @@ def _claim(out: Path, cfg: RunConfig, methods: Sequence[str], seeds: Sequence[in
     path.write_text(json.dumps(spec, indent=2) + "\n")
 
 
-def _run_one(cfg_dict: dict, out: str, init_from: str | None, threads: int) -> dict:
+def _run_one(
+    cfg_dict: dict, out: str, init_from: str | None, threads: int, progress: bool = False
+) -> dict:
     """One method's run in this process: skip if finished, resume if started, else start."""
     import torch
 
@@ -229,7 +242,7 @@ def _run_one(cfg_dict: dict, out: str, init_from: str | None, threads: int) -> d
         return final[-1]
     resume = run.checkpoint.exists()
     return train(
-        cfg, out, resume=resume, show_progress=False, init_from=None if resume else init_from
+        cfg, out, resume=resume, show_progress=progress, init_from=None if resume else init_from
     )
 
 

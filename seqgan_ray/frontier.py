@@ -130,8 +130,10 @@ def run_frontier(
     temperatures: Sequence[float],
     samples: int,
     echo: Callable[[str], None] = print,
+    done: Callable[[str], None] | None = None,
 ) -> dict:
-    """Sweep the final generator of every method of the experiment in `out`."""
+    """Sweep the final generator of every method of the experiment in `out`; `done(line)` is
+    called after each method (the study's progress bar)."""
     out = Path(out)
     present = [m for m in methods if RunDir(out / m).checkpoint.exists()]
     if not present:
@@ -143,7 +145,10 @@ def run_frontier(
         _, gen = load_generator(out / m)
         curves[m] = sweep(task, gen, temperatures, samples, (cfg.seed, "frontier"), metric)
         at1 = min(curves[m], key=lambda p: abs(p["temperature"] - 1.0))
-        echo(f"  {m}: tau=1 {metric.label} {at1[metric.key]:.3f} NLL-test {at1['nll_test']:.3f}")
+        line = f"{m}: tau=1 {metric.label} {at1[metric.key]:.3f} NLL-test {at1['nll_test']:.3f}"
+        echo(f"  {line}")
+        if done is not None:
+            done(line)
     verdict = {}
     if "mle" in curves:
         verdict = {

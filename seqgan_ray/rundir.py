@@ -130,17 +130,22 @@ class RunDir:
 class MetricsLog:
     """metrics.jsonl: one flat JSON object per logged step (`phase`, `step`, namespaced keys).
     Each line is appended and closed at once, so a run that stops at any moment (a lost learner,
-    a killed driver) leaves only whole lines behind."""
+    a killed driver) leaves only whole lines behind. Every row also goes to the run's TensorBoard
+    event files (tracking.py), which are rewritten from the kept lines when the run (re)starts."""
 
     def __init__(self, run: RunDir):
+        from .tracking import TensorBoardLog
+
         self.path = run.metrics
         self.latest: dict[str, float] = {}
+        self.board = TensorBoardLog(run.path, read_metrics(self.path))
 
     def log(self, phase: str, step: int, **values: float) -> None:
         row = {"phase": phase, "step": step, **{k: _finite(v) for k, v in values.items()}}
         with self.path.open("a") as f:
             f.write(json.dumps(row) + "\n")
         self.latest.update(values)
+        self.board.add(row)
 
 
 def _finite(v: float) -> float | None:

@@ -146,11 +146,12 @@ def _trial(params: dict, base: dict, pretrain: dict, eval_interval: int, layout:
     cfg = apply_params(RunConfig.from_dict(base), params)
     cfg = override(cfg, "schedule", checkpoint_every=eval_interval)
     key = main_metric(cfg).key  # NLL-oracle (minimised) or BLEU-n (maximised)
-    work = Path(tempfile.mkdtemp(prefix="seqgan-trial-"))
-    run_dir, pre_dir = work / "run", work / "pretrain"
+    pre_dir = Path(tempfile.mkdtemp(prefix="seqgan-trial-")) / "pretrain"
+    run_dir = _trial_run_dir()
     resume = False
     restored = tune.get_checkpoint()
     if restored is not None:  # a paused or restored trial: continue its own run
+        shutil.rmtree(run_dir, ignore_errors=True)  # the checkpoint, not a leftover, is the run
         with restored.as_directory() as d:
             shutil.copytree(d, run_dir)
         resume = True
@@ -189,6 +190,41 @@ def _trial(params: dict, base: dict, pretrain: dict, eval_interval: int, layout:
     tune.report({key: summary[f"final/{key}"], "final": 1.0})
 
 
+def _trials_done(key: str, label: str):
+    """A Tune callback moving this process's study bar (progress.py): trials finished / all, and
+    the latest reported metric. Tune pickles it with the RunConfig, so it holds no bar itself."""
+    from ray.tune import Callback
+
+    from .progress import active
+
+    class TrialsDone(Callback):
+        def on_step_end(self, iteration, trials, **info):
+            bar = active()
+            if bar is not None:
+                done = sum(t.status in ("TERMINATED", "ERROR") for t in trials)
+                bar.set(done, max(len(trials), bar.bar.tasks[0].total or 0))
+
+        def on_trial_result(self, iteration, trials, trial, result, **info):
+            bar = active()
+            if bar is not None and result.get(key) is not None:
+                bar.note(f"trial {trial.trial_id}: {label} {result[key]:.4f}")
+
+    return TrialsDone()
+
+
+def _trial_run_dir() -> Path:
+    """The trial's run directory: `run` in the trial's working directory, which Tune makes the
+    trial's current directory and, with SyncConfig(sync_artifacts=True), copies to
+    SWEEP/tune/sweep/<trial>/run after each checkpoint and at the end (so its metrics.jsonl and
+    TensorBoard files outlive the trial). With RAY_CHDIR_TO_TRIAL_DIR=0 trials share one current
+    directory, so each gets a private temporary one instead (not kept)."""
+    import os
+
+    if os.environ.get("RAY_CHDIR_TO_TRIAL_DIR", "1") == "0":
+        return Path(tempfile.mkdtemp(prefix="seqgan-trial-")) / "run"
+    return Path.cwd() / "run"
+
+
 def run_sweep(
     cfg: RunConfig,
     out: str | Path,
@@ -199,17 +235,25 @@ def run_sweep(
     rollout_workers: int,
     resume: bool,
     echo: Callable[[str], None] = print,
+    callbacks: tuple[str, ...] = (),
+    progress: bool = False,
 ) -> dict:
-    """Pre-train once, run the Tune sweep, and write its table, best config and plot."""
+    """Pre-train once, run the Tune sweep, and write its table, best config and plot.
+
+    `callbacks`: "mlflow" and/or "wandb" loggers beside Tune's own CSV/JSON/TensorBoard ones
+    (tracking.tune_callbacks); `progress`: the pre-training's bar, then trials done / total."""
     from ray import tune
     from ray.tune.schedulers import ASHAScheduler, FIFOScheduler
 
     from .distributed.session import cluster_capacity
     from .experiment import pretrain_config
+    from .progress import StudyBar
     from .rundir import RunDir
+    from .tracking import tune_callbacks
     from .trainer import train
 
     out = Path(out).resolve()
+    loggers = tune_callbacks(callbacks, out.name)  # a missing package fails before any work
     if scheduler not in ("asha", "fifo"):
         raise UserError(f"--scheduler must be asha or fifo (got {scheduler!r})")
     if num_samples < 1:
@@ -226,7 +270,10 @@ def run_sweep(
     if not RunDir(pre).final_scores(metric.key).exists():
         echo("pre-training G by MLE once for every trial ...")
         train(
-            pretrain_config(cfg), pre, resume=(pre / "checkpoint.pt").exists(), show_progress=False
+            pretrain_config(cfg),
+            pre,
+            resume=(pre / "checkpoint.pt").exists(),
+            show_progress=progress,
         )
     pretrain = {
         "checkpoint": (pre / "checkpoint.pt").read_bytes(),
@@ -272,9 +319,16 @@ def run_sweep(
                 max_concurrent_trials=max_concurrent,
                 scheduler=sched,
             ),
-            run_config=tune.RunConfig(name="sweep", storage_path=str(storage), verbose=0),
+            run_config=tune.RunConfig(
+                name="sweep",
+                storage_path=str(storage),
+                verbose=0,
+                callbacks=[*loggers, _trials_done(metric.key, metric.label)],
+                sync_config=tune.SyncConfig(sync_artifacts=True),  # trials' run directories
+            ),
         )
-    grid = tuner.fit()
+    with StudyBar("trials", num_samples, progress):
+        grid = tuner.fit()
     return write_outcome(grid, cfg, out, time.perf_counter() - t0)
 
 
