@@ -367,19 +367,15 @@ def experiment_synthetic(
     _experiment("synthetic", None, **locals())
 
 
-_DATASET_TITLES = {"poems": "Chinese poems", "obama": "Obama speeches", "nottingham": "Nottingham"}
-
-
 def _experiment(kind: str, data: Path | None, *, preset: str, methods: str | None, **options):
-    from .experiment import PAPER_REAL, REAL_DATA_METHODS, RUN_ORDER, parse_methods
+    from .experiment import REAL_DATA_METHODS, RUN_ORDER, parse_methods, real_data_labels
 
     chosen = parse_methods(methods, RUN_ORDER if kind == "synthetic" else REAL_DATA_METHODS)
     cfg = _base_config(kind, data, preset, None, options.pop("oracle"))
     options["out"] = options["out"] or Path("runs") / f"experiment-{kind}-{preset}"
-    if kind != "synthetic":
-        dataset = preset.removesuffix("-cpu")
-        name = _DATASET_TITLES.get(dataset, Path(cfg.task.data).name)
-        options |= {"title": f"{name} ({preset})", "paper": PAPER_REAL.get(dataset, {})}
+    if kind != "synthetic":  # named after the data; paper numbers only on the paper's data
+        title, paper = real_data_labels(cfg.task.data, preset)
+        options |= {"title": title, "paper": paper}
     _study(cfg, methods=chosen, **options)
 
 
@@ -418,9 +414,7 @@ def _study(
     if print_config:  # the base config; each method and seed changes only its own fields
         typer.echo(cfg.to_json())
         return
-    results = run_experiment(
-        cfg, out, methods, jobs, typer.echo, title, paper, seed_list, progress
-    )
+    results = run_experiment(cfg, out, methods, jobs, typer.echo, title, paper, seed_list, progress)
     typer.echo((out / "results.md").read_text())
     typer.echo(f"wall time {results['wall_s'] / 60:.1f} min; results in {out}")
     if frontier:
@@ -434,7 +428,7 @@ def _study(
         typer.echo(f"temperature sweeps took {(time.perf_counter() - t0) / 60:.1f} min")
 
 
-for _kind, _preset in (("text", "poems-cpu"), ("music", "nottingham-cpu")):
+for _kind, _preset in (("text", "text-cpu"), ("music", "music-cpu")):
     experiment_app.command(_kind)(
         _data_command(
             experiment_synthetic,
@@ -550,7 +544,7 @@ def _sweep(
     )
 
 
-for _kind, _preset in (("text", "poems-cpu"), ("music", "nottingham-cpu")):
+for _kind, _preset in (("text", "text-cpu"), ("music", "music-cpu")):
     sweep_app.command(_kind)(
         _data_command(
             sweep_synthetic,

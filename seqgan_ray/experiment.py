@@ -79,6 +79,19 @@ RUN_ORDER = ("seqgan", "shuffled", "ss", "mle", "pg_bleu", "constant", "random")
 REAL_DATA_METHODS = ("seqgan", "mle")  # the paper's real-data comparison
 
 
+def real_data_labels(data: str | Path, preset: str) -> tuple[str, dict]:
+    """The title and paper numbers of a real-data experiment: named after the data directory and
+    the preset; the paper's §5 numbers only when the directory was prepared from the paper's own
+    data (data_presets.paper_dataset: the source's SHA-256), whatever the preset is called."""
+    from .data_presets import PAPER_TITLES, paper_dataset
+
+    name = Path(data).name
+    dataset = paper_dataset(data)
+    if dataset is None:
+        return f"{name} ({preset})", {}
+    return f"{PAPER_TITLES[dataset]} ({name}, {preset})", PAPER_REAL.get(dataset, {})
+
+
 def label(name: str) -> str:
     return LABELS.get(name, name)
 
@@ -325,7 +338,8 @@ def render_results(results: dict) -> str:
     others = [k for k in first.get("final", {}) if k not in (key, "nll_test")]
     others += ["nll_test"] if "nll_test" in first.get("final", {}) else []
     direction = "higher" if metric["higher"] else "lower"
-    head = f"| method | {label} (ours) | ± std | paper | p-value vs SeqGAN (Welch) |"
+    paper_column = _has_paper(rows, key)  # none for a user's own data
+    head = f"| method | {label} (ours) | ± std |{' paper |' * paper_column} p-value vs SeqGAN (Welch) |"
     for k in others:
         head += f" {_column_label(k)} |" + (" paper |" if _has_paper(rows, k) else "")
     lines = [
@@ -337,7 +351,8 @@ def render_results(results: dict) -> str:
     for m, row in rows.items():
         paper = _paper(row, key)
         p = "–" if m not in tests else _format_p(tests[m]["p"])
-        line = f"| {row['label']} | {row[key]:.3f} | {row['std']:.3f} | {paper} | {p} |"
+        paper = f" {paper} |" if paper_column else ""
+        line = f"| {row['label']} | {row[key]:.3f} | {row['std']:.3f} |{paper} {p} |"
         for k in others:
             value = row.get("final", {}).get(k)
             line += " – |" if value is None else f" {value:.3f} |"

@@ -17,6 +17,7 @@ from pathlib import Path
 import mido
 import numpy as np
 
+from .data_presets import fingerprint
 from .errors import UserError
 from .textdata import split_indices, write_prepared
 
@@ -285,6 +286,7 @@ def prepare_music(
         raise UserError(f"no usable tune in {midi_dir}: every window is a rest")
     stats = {
         "source": str(midi_dir),
+        "source_sha256": fingerprint(midi_dir, files),  # the paper's or not (data_presets)
         "seq_len": seq_len,
         "step_s": step_s,
         "test_fraction": test_fraction,

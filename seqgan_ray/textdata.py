@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from .data import to_table, write_table
+from .data_presets import fingerprint
 from .errors import UserError
 
 PAD, START, END, UNK = "<pad>", "<start>", "<end>", "<unk>"
@@ -294,6 +295,7 @@ def prepare_text(
     lengths = np.array([len(seq) for seq in kept])
     stats = {
         "source": str(corpus),
+        "source_sha256": fingerprint(corpus),  # says whether it is the paper's (data_presets)
         "tokenizer": tokenizer,
         "seq_len": seq_len,
         "max_vocab": max_vocab,
