@@ -154,7 +154,7 @@ def assert_complete_run(out: Path, adversarial: int) -> None:
         assert (out / name).stat().st_size > 0, name
 
 
-def test_the_issues_job_submit_succeeds_on_a_two_cpu_head(head):
+def test_the_issues_job_submit_succeeds_on_a_two_cpu_head(head, tmp_path):
     """The literal command (tiny instead of demo): no sizing flags, no --out."""
     status, out = submit(
         head.env, "--working-dir", ".", "--", "seqgan-ray", "train", "synthetic", "--preset", "tiny"
@@ -171,6 +171,22 @@ def test_the_issues_job_submit_succeeds_on_a_two_cpu_head(head):
     run_dir = re.search(r"^done: out=(\S+)", out, re.M).group(1)
     (found,) = [p for p in head.temp.rglob(Path(run_dir).name) if p.is_dir()]
     assert_complete_run(found, adversarial=4)  # the tiny preset's iterations
+    # the same numbers as a private local Ray with the same learner threads (2) and K (2)
+    local = tmp_path / "local"
+    env = {k: v for k, v in head.env.items() if k != "RAY_ADDRESS"}
+    argv = ["--preset", "tiny", "--learner-cpus", "2", "--rollout-workers", "2", "--no-progress"]
+    proc = subprocess.run(
+        [str(BIN / "seqgan-ray"), "train", "synthetic", *argv, "--out", str(local)],
+        env=env, capture_output=True, text=True, timeout=JOB_S,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert without_perf(found / "metrics.jsonl") == without_perf(local / "metrics.jsonl")
+    assert (found / "samples.txt").read_text() == (local / "samples.txt").read_text()
+
+
+def without_perf(path: Path) -> list[dict]:
+    rows = [json.loads(line) for line in path.read_text().splitlines()]
+    return [{k: v for k, v in r.items() if not k.startswith("perf/")} for r in rows]
 
 
 def test_jobs_synthetic_sh_runs_on_the_same_head(head, tmp_path):
