@@ -14,6 +14,7 @@ from .cli_bench import bench_app, set_threads
 from .cli_data import metrics_app, prepare_app, sample
 from .data_presets import DATA_PRESETS, data_preset
 from .errors import UserError
+from .report import report
 
 app = typer.Typer(
     no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False, help=__doc__
@@ -28,6 +29,7 @@ app.add_typer(experiment_app, name="experiment")
 app.add_typer(prepare_app, name="prepare")
 app.add_typer(metrics_app, name="metrics")
 app.command("sample")(sample)
+app.command("report")(report)
 sweep_app = typer.Typer(no_args_is_help=True, help="Hyperparameter sweeps with Ray Tune.")
 app.add_typer(sweep_app, name="sweep")
 

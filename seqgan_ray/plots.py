@@ -71,15 +71,69 @@ def plot_learning_curves(results: dict, path: str | Path) -> None:
     plt.close(fig)
 
 
-def diagnostic_series(runs: Sequence[str | Path], key: str) -> tuple[np.ndarray, np.ndarray]:
-    """(iterations, mean over runs) of `key` in the adversarial rows of each run's metrics."""
-    by_step: dict[int, list[float]] = {}
+def epoch_positions(rows: Sequence[dict]) -> list[float | None]:
+    """Each metrics row's place on the epoch axis: its `epoch`; D's pre-training rounds, which
+    have none, spread evenly between the last MLE epoch and adversarial iteration 0; None for
+    the final evaluation."""
+    mle = max((r["epoch"] for r in rows if r.get("phase") == "mle"), default=-1) + 1
+    rounds = sum(r.get("phase") == "d_pretrain" for r in rows)
+    out: list[float | None] = []
+    for r in rows:
+        if "epoch" in r:
+            out.append(float(r["epoch"]))
+        elif r.get("phase") == "d_pretrain":
+            out.append(mle - 1 + (r["step"] + 1) / (rounds + 1))
+        else:
+            out.append(None)
+    return out
+
+
+def diagnostic_series(
+    runs: Sequence[str | Path], key: str, axis: str = "step"
+) -> tuple[np.ndarray, np.ndarray]:
+    """(x, mean over runs) of `key` in each run's metrics. axis "step": the adversarial rows
+    against their iteration; "epoch": every row on the epoch axis (epoch_positions)."""
+    by_x: dict[float, list[float]] = {}
     for run in runs:
-        for r in read_metrics(Path(run) / "metrics.jsonl"):
-            if r["phase"] == "adversarial" and r.get(key) is not None:
-                by_step.setdefault(r["step"], []).append(r[key])
-    steps = sorted(by_step)
-    return np.array(steps), np.array([np.mean(by_step[s]) for s in steps])
+        rows = read_metrics(Path(run) / "metrics.jsonl")
+        if axis == "step":
+            xs = [r["step"] if r["phase"] == "adversarial" else None for r in rows]
+        else:
+            xs = epoch_positions(rows)
+        for x, r in zip(xs, rows):
+            if x is not None and r.get(key) is not None:
+                by_x.setdefault(x, []).append(r[key])
+    steps = sorted(by_x)
+    return np.array(steps), np.array([np.mean(by_x[s]) for s in steps])
+
+
+LINE_STYLES = ("-", "--", ":")
+
+
+def draw_panel(
+    ax,
+    methods: dict[str, tuple[str, Sequence[str | Path]]],
+    keys: Sequence[str],
+    title: str,
+    log: bool = False,
+    axis: str = "step",
+) -> bool:
+    """One panel: a colour per method (label, its run directories, averaged), a line style per
+    key of `keys`. False when no run logged any of them."""
+    drawn = False
+    for i, (label, runs) in enumerate(methods.values()):
+        for key, style in zip(keys, LINE_STYLES):
+            xs, ys = diagnostic_series(runs, key, axis)
+            if len(xs):
+                ax.plot(xs, ys, c=f"C{i}", lw=1, ls=style, label=label if style == "-" else None)
+                drawn = True
+    if log and ax.lines and all(np.all(line.get_ydata() > 0) for line in ax.lines):
+        ax.set_yscale("log")
+    ax.set_title(title, fontsize=8)
+    ax.set_xlabel("adversarial iteration" if axis == "step" else "epoch", fontsize=8)
+    ax.tick_params(labelsize=7)
+    ax.grid(alpha=0.3)
+    return drawn
 
 
 def plot_diagnostics(
@@ -91,26 +145,29 @@ def plot_diagnostics(
     fig, axes = plt.subplots(2, 4, figsize=(15, 6.5))
     drawn = False
     for ax, (key, title, log) in zip(axes.flat, DIAGNOSTIC_PANELS):
-        for i, (label, runs) in enumerate(methods.values()):
-            color = f"C{i}"
-            xs, ys = diagnostic_series(runs, key)
-            if len(xs):
-                ax.plot(xs, ys, c=color, lw=1, label=label)
-                drawn = True
-            if key == "d/p_real_train":
-                hx, hy = diagnostic_series(runs, "d/p_real_heldout")
-                if len(hx):
-                    ax.plot(hx, hy, c=color, lw=1, ls="--")
-        if log and ax.lines and all(np.all(line.get_ydata() > 0) for line in ax.lines):
-            ax.set_yscale("log")
-        ax.set_title(title, fontsize=8)
-        ax.set_xlabel("adversarial iteration", fontsize=8)
-        ax.tick_params(labelsize=7)
-        ax.grid(alpha=0.3)
-    handles, labels = axes.flat[0].get_legend_handles_labels()
-    if handles:
-        fig.legend(handles, labels, loc="lower center", ncol=min(4, len(labels)), fontsize=7)
-    fig.tight_layout(rect=(0, 0.07, 1, 1))
+        keys = (key, "d/p_real_heldout") if key == "d/p_real_train" else (key,)
+        drawn |= draw_panel(ax, methods, keys, title, log)
+    legend(fig, axes.flat[0])
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return drawn
+
+
+def legend(fig, ax, top: float = 1.0) -> None:
+    """The methods' legend below the panels (from `ax`), and the layout that leaves room for it
+    (and above `top`, for a title)."""
+    handles, labels = ax.get_legend_handles_labels()
+    if handles:
+        fig.legend(handles, labels, loc="lower center", ncol=min(4, len(labels)), fontsize=7)
+    fig.tight_layout(rect=(0, 0.07, 1, top))
+
+
+def draw_trials(ax, curves: dict[str, tuple[Sequence[float], Sequence[float]]], label: str):
+    """A sweep's trials: each trial's metric against its wall time in minutes."""
+    for name, (minutes, values) in curves.items():
+        ax.plot(minutes, values, lw=1, label=name[-14:])
+    ax.set_xlabel("trial wall time (min)")
+    ax.set_ylabel(label)
+    ax.grid(alpha=0.3)
+    if len(curves) <= 12:
+        ax.legend(fontsize=6)

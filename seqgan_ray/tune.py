@@ -399,26 +399,19 @@ def _cell(v) -> str:
 
 
 def _plot(rows, path: Path, key: str, label: str) -> None:
-    import matplotlib
+    from .plots import _pyplot, draw_trials
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(7, 4.5))
+    curves = {}
     for row, df in rows:
         if df is None or key not in df:
             continue
         part = df[df[key].notna()]
-        if (
-            "final" in part
-        ):  # the last report is the final 100k-sample evaluation, not a curve point
+        if "final" in part:  # the last report is the final large-sample evaluation, not a curve
             part = part[part["final"].isna()]
-        ax.plot(part["time_total_s"] / 60, part[key], lw=1, label=row["trial"][-14:])
-    ax.set_xlabel("trial wall time (min)")
-    ax.set_ylabel(label)
-    ax.grid(alpha=0.3)
-    if len(rows) <= 12:
-        ax.legend(fontsize=6)
+        curves[row["trial"]] = (part["time_total_s"] / 60, part[key])
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    draw_trials(ax, curves, label)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)

@@ -1,0 +1,105 @@
+"""`seqgan-ray report PATH`: a figure and a markdown summary for a run, an experiment (one seed or
+several) and a sweep, whose numbers are the runs' final metrics; a bad PATH is one line, exit 2."""
+
+import csv
+
+import numpy as np
+import pytest
+from test_cli import run_cli
+
+from seqgan_ray import config as C
+from seqgan_ray.rundir import read_metrics
+from seqgan_ray.trainer import train
+
+PNG = b"\x89PNG"
+
+
+def table(md: str) -> dict[str, dict[str, str]]:
+    """The markdown's table: {first cell: {column: cell}}."""
+    rows = [ln for ln in md.splitlines() if ln.startswith("| ") and not ln.startswith("| ---")]
+    head = [c.strip() for c in rows[0].strip("|").split("|")]
+    out = {}
+    for line in rows[1:]:
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        out[cells[0]] = dict(zip(head, cells))
+    return out
+
+
+def final(run) -> dict[str, float]:
+    row = [r for r in read_metrics(run / "metrics.jsonl") if r["phase"] == "final"][-1]
+    return {k: v for k, v in row.items() if k.startswith("final/")}
+
+
+def report(capsys, *args):
+    code, out, err = run_cli(capsys, "report", *args)
+    assert code == 0, err
+    return out
+
+
+def test_run_report(tmp_path, capsys):
+    run = tmp_path / "run"
+    train(C.TINY, run, show_progress=False)
+    out = report(capsys, run)
+    assert "report.png" in out and (run / "report.png").read_bytes()[:4] == PNG
+    md = (run / "report.md").read_text()
+    assert md.startswith("# Run report: run")
+    assert "3 MLE epochs, 2 D pre-training rounds, 4 adversarial iterations" in md
+    (row,) = table(md).values()
+    wanted = final(run)
+    assert set(row) - {"method"} == set(wanted)
+    for key, value in wanted.items():
+        assert float(row[key]) == round(value, 4), key
+    # --out names the figure; the markdown goes beside it
+    report(capsys, run, "--out", tmp_path / "fig.png")
+    assert (tmp_path / "fig.png").read_bytes()[:4] == PNG and (tmp_path / "fig.md").exists()
+
+
+@pytest.mark.parametrize("seeds", [None, "88,89"])
+def test_experiment_report(tmp_path, capsys, seeds):
+    out = tmp_path / "exp"
+    args = ["experiment", "synthetic", "--preset", "tiny", "--methods", "seqgan,mle,random"]
+    args += ["--out", out, "--jobs", "2", "--no-progress"] + (["--seeds", seeds] if seeds else [])
+    code, _, err = run_cli(capsys, *args)
+    assert code == 0, err
+    report(capsys, out)
+    assert (out / "report.png").read_bytes()[:4] == PNG
+    rows = table((out / "report.md").read_text())
+    assert set(rows) == {"SeqGAN", "MLE", "Random"}
+    units = [out] if seeds is None else [out / f"seed-{s}" for s in seeds.split(",")]
+    for label, method in (("SeqGAN", "seqgan"), ("MLE", "mle"), ("Random", "random")):
+        finals = [final(u / method) for u in units]
+        for key in ("final/nll_oracle", "final/nll_test"):
+            mean = float(np.mean([f[key] for f in finals]))  # over seeds
+            assert float(rows[label][key]) == round(mean, 4), (label, key)
+    if seeds:
+        assert "mean over 2 seeds" in (out / "report.md").read_text()
+
+
+def test_sweep_report(ray_cluster, tmp_path, capsys):
+    from seqgan_ray.tune import run_sweep
+
+    space = {"schedule.rollout_num": {"choice": [2, 3]}}
+    base = C.override(C.TINY, "schedule", adversarial_iterations=2, eval_interval=1)
+    out = tmp_path / "sweep"
+    run_sweep(base, out, space, 2, 2, "fifo", 1, False, echo=lambda _: None)
+    report(capsys, out)
+    assert (out / "report.png").read_bytes()[:4] == PNG
+    rows = table((out / "report.md").read_text())
+    with open(out / "sweep_results.csv") as f:
+        outcome = {r["trial"]: r for r in csv.DictReader(f)}
+    assert set(rows) == set(outcome)
+    for trial, row in rows.items():
+        assert float(row["best NLL-oracle"]) == round(float(outcome[trial]["best_nll_oracle"]), 4)
+        assert row["schedule.rollout_num"] == outcome[trial]["schedule.rollout_num"]
+
+
+def test_a_bad_path_is_one_line_and_exit_2(tmp_path, capsys):
+    (tmp_path / "file.txt").write_text("x")
+    for path, message in (
+        (tmp_path / "missing", "not found"),
+        (tmp_path / "file.txt", "is not a directory"),
+        (tmp_path, "is not a run, experiment or sweep directory"),
+    ):
+        code, _, err = run_cli(capsys, "report", path)
+        assert code == 2 and message in err and len(err.strip().splitlines()) == 1, err
+    assert not (tmp_path / "report.png").exists()
