@@ -143,7 +143,7 @@ def run_experiment(
     method, shown beside ours (default: Table 1 for the synthetic task). `seeds`: one whole
     experiment per seed (seeds.seed_config) in OUT/seed-S, and the results over seeds.
     `progress`: the pre-training's own bar, then runs done / total (progress.py)."""
-    from .progress import StudyBar
+    from .progress import StudyBar, on_terminal
 
     out = Path(out)
     _claim(out, cfg, methods, seeds)
@@ -158,7 +158,11 @@ def run_experiment(
     for unit_cfg, unit_out in units if any(m != "random" for m in runs) else []:
         echo(f"pre-training G by MLE (shared by every method; seed {unit_cfg.seed}) ...")
         _run_one(
-            pretrain_config(unit_cfg).to_dict(), str(unit_out / "pretrain"), None, cpus, progress
+            pretrain_config(unit_cfg).to_dict(),
+            str(unit_out / "pretrain"),
+            None,
+            cpus,
+            on_terminal(progress),
         )
 
     # 2. The methods of every seed, in parallel where CPUs allow, longest first.

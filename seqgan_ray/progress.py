@@ -62,3 +62,11 @@ class StudyBar:
 
 def active() -> StudyBar | None:
     return _ACTIVE
+
+
+def on_terminal(enabled: bool) -> bool:
+    """Whether a study shows a bar at all: asked for, and stderr is a terminal (a run's own bar
+    inside a study follows this too, so a log gets no bar's last frame)."""
+    from rich.console import Console
+
+    return enabled and Console(stderr=True).is_terminal

@@ -247,7 +247,7 @@ def run_sweep(
 
     from .distributed.session import cluster_capacity
     from .experiment import pretrain_config
-    from .progress import StudyBar
+    from .progress import StudyBar, on_terminal
     from .rundir import RunDir
     from .tracking import tune_callbacks
     from .trainer import train
@@ -273,7 +273,7 @@ def run_sweep(
             pretrain_config(cfg),
             pre,
             resume=(pre / "checkpoint.pt").exists(),
-            show_progress=progress,
+            show_progress=on_terminal(progress),
         )
     pretrain = {
         "checkpoint": (pre / "checkpoint.pt").read_bytes(),
