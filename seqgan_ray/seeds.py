@@ -137,9 +137,12 @@ def render_seed_results(results: dict, format_p) -> str:
     key, label = metric["key"], metric["label"]
     first = next(iter(rows.values()))
     others = [k for k in first["final"] if k != key]
+    # no paper column for a user's own data (experiment.real_data_labels)
+    has_paper = any(row.get("paper", {}).get(key) is not None for row in rows.values())
     head = (
         f"| method | {label}: mean of seeds ± 95 % CI | per seed ({', '.join(map(str, seeds))}) "
-        "| paper | paired p vs SeqGAN (seed means) | Welch p vs SeqGAN, per seed |"
+        + ("| paper " if has_paper else "")
+        + "| paired p vs SeqGAN (seed means) | Welch p vs SeqGAN, per seed |"
     )
     head += "".join(f" {k.replace('_', '-')} ± 95 % CI |" for k in others)
     lines = [
@@ -159,7 +162,8 @@ def render_seed_results(results: dict, format_p) -> str:
         per_seed = ", ".join(f"{r[key]:.3f}" for r in row["seeds"])
         line = (
             f"| {row['label']} | {_with_interval(row['mean_of_seeds'], row['ci95'])} | {per_seed} "
-            f"| {'–' if paper is None else f'{paper:.3f}'} | {pair} | {welch} |"
+            + (f"| {'–' if paper is None else f'{paper:.3f}'} " if has_paper else "")
+            + f"| {pair} | {welch} |"
         )
         for k in others:
             line += f" {_with_interval(row['final'][k], row['final_ci95'].get(k))} |"

@@ -102,3 +102,23 @@ def test_general_cpu_presets_fit_any_prepared_directory(captions, tmp_path):
     assert music.task.seq_len == 16 and main_metric(music).key == "bleu4"
     assert P.paper_dataset(tmp_path / "tunes") is None
     assert json.loads((tmp_path / "tunes" / "prepare.json").read_text())["source_sha256"]
+
+
+@pytest.mark.parametrize("paper", [{}, {"bleu2": 0.739}])
+def test_a_multi_seed_table_has_a_paper_column_only_with_paper_numbers(paper):
+    from seqgan_ray.experiment import render_results
+
+    seed_row = {"bleu2": 0.5, "n": 10}
+    row = {"label": "SeqGAN", "paper": paper, "seeds": [seed_row, seed_row]}
+    row |= {"mean_of_seeds": 0.5, "ci95": None, "final": {}, "final_ci95": {}}
+    results = {
+        "title": "captions (text-cpu)",
+        "seeds": [1, 2],
+        "metric": {"key": "bleu2", "label": "BLEU-2", "higher": True},
+        "methods": {"seqgan": row},
+        "t_tests_vs_seqgan": {},
+    }
+    header, _, line = render_results(results).splitlines()[2:5]
+    assert ("| paper |" in header) == bool(paper)
+    assert header.count("|") == line.count("|")
+    assert ("0.739" in line) == bool(paper)
