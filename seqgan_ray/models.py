@@ -221,7 +221,7 @@ class Discriminator(nn.Module):
         `gate_dtype=torch.bfloat16` runs the gate's GEMM (half of D's scoring FLOPs in roll-outs)
         in bfloat16: the gate enters through a sigmoid (slope <= 1/4) that mixes two fp32 paths,
         so its rounding moves Q by < 1e-3 at paper sizes, while a bf16 transform path or output
-        layer does not stay under that (README, "Roll-out speed").
+        layer does not stay under that (README, "Speed").
         """
         z = F.relu(pooled)
         gate_layer = self.highway_gate

@@ -12,7 +12,7 @@ tensors have the same shapes whichever other indices share the call, so any part
 [0, N) (one process, or a pool of Ray actors) yields bit-identical per-index scores, and Q is
 their mean in index order.
 
-Speed (measured at paper sizes, see README "Roll-out speed"):
+Speed (measured at paper sizes, see README "Speed"):
 - one teacher-forced pass of beta over Y gives the state after every prefix; the T-1 prefixes
   are then completed together in one loop of T-1 steps in which rows join as their prefix ends,
   so no step is spent on a row that is finished or not yet started;
