@@ -17,10 +17,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .config import (
-    DEMO,
     PAPER_FILTER_SIZES,
     PAPER_NUM_FILTERS,
-    TINY,
     ConfigError,
     DataTaskConfig,
     DiscriminatorConfig,
@@ -28,6 +26,7 @@ from .config import (
     RunConfig,
     ScheduleConfig,
 )
+from .presets import DEMO, TINY
 
 
 def filter_table(seq_len: int, fraction: float = 1.0) -> tuple[tuple[int, ...], tuple[int, ...]]:

@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from seqgan_ray import config as C
+from seqgan_ray import presets
 from seqgan_ray.baselines import (
     bleu_references,
     bleu_scorer,
@@ -89,7 +90,7 @@ def test_bleu_references_are_a_seeded_fraction_of_the_real_set():
 
 
 def test_constant_reward_control_ignores_the_discriminator(tmp_path):
-    base = C.override(C.TINY, "method", name="constant")
+    base = C.override(presets.TINY, "method", name="constant")
     other_d = C.override(base, "discriminator", num_filters=(2, 3, 5, 7), lr=0.5)
     train(base, tmp_path / "a", show_progress=False)
     train(other_d, tmp_path / "b", show_progress=False)
@@ -104,37 +105,41 @@ def test_constant_reward_control_ignores_the_discriminator(tmp_path):
     assert strip == other
     assert not any(r["phase"] == "d_pretrain" or "d/loss" in r for r in strip)
     adv = [r for r in strip if r["phase"] == "adversarial"]
-    assert len(adv) == C.TINY.schedule.adversarial_iterations
+    assert len(adv) == presets.TINY.schedule.adversarial_iterations
     assert all(r["adv/reward_mean"] == 1.0 for r in adv)
     assert torch.equal(constant_q(torch.zeros(2, 3, dtype=torch.long), 1.0), torch.ones(2, 3))
 
 
 def test_mle_baseline_continues_mle_for_the_adversarial_budget(tmp_path):
-    cfg = C.override(C.TINY, "method", name="mle")
+    cfg = C.override(presets.TINY, "method", name="mle")
     train(cfg, tmp_path / "mle", show_progress=False)
     rows = read_metrics(tmp_path / "mle" / "metrics.jsonl")
     adv = [r for r in rows if r["phase"] == "adversarial"]
-    assert len(adv) == C.TINY.schedule.adversarial_iterations
+    assert len(adv) == presets.TINY.schedule.adversarial_iterations
     assert all("baseline/g_nll" in r and r["baseline/omega"] == 1.0 for r in adv)
-    assert [r["epoch"] for r in adv] == [C.TINY.schedule.mle_epochs + i for i in range(len(adv))]
+    assert [r["epoch"] for r in adv] == [
+        presets.TINY.schedule.mle_epochs + i for i in range(len(adv))
+    ]
     assert not any("perf/rollouts_per_s" in r for r in adv)  # no roll-outs, no throughput
 
 
 def test_random_baseline_trains_nothing(tmp_path):
-    train(C.override(C.TINY, "method", name="random"), tmp_path / "r", show_progress=False)
+    train(C.override(presets.TINY, "method", name="random"), tmp_path / "r", show_progress=False)
     phases = [r["phase"] for r in read_metrics(tmp_path / "r" / "metrics.jsonl")]
     assert phases == ["final"]
 
 
 def test_methods_start_from_a_shared_pretraining(tmp_path):
-    pre = C.override(C.override(C.TINY, "method", name="mle"), "schedule", adversarial_iterations=0)
+    pre = C.override(
+        C.override(presets.TINY, "method", name="mle"), "schedule", adversarial_iterations=0
+    )
     train(pre, tmp_path / "pre", show_progress=False)
-    seqgan = C.TINY
+    seqgan = presets.TINY
     train(seqgan, tmp_path / "s", show_progress=False, init_from=tmp_path / "pre")
     pre_rows = [r for r in read_metrics(tmp_path / "pre" / "metrics.jsonl") if r["phase"] == "mle"]
     rows = read_metrics(tmp_path / "s" / "metrics.jsonl")
     assert [r for r in rows if r["phase"] == "mle"] == pre_rows  # taken over, not re-run
-    assert [r["phase"] for r in rows].count("d_pretrain") == C.TINY.schedule.d_pretrain_rounds
+    assert [r["phase"] for r in rows].count("d_pretrain") == presets.TINY.schedule.d_pretrain_rounds
 
     other_gen = replace(seqgan, generator=replace(seqgan.generator, hidden_dim=9))
     with pytest.raises(UserError, match="generator differ"):
@@ -144,4 +149,4 @@ def test_methods_start_from_a_shared_pretraining(tmp_path):
 
 def test_invalid_method_is_a_config_error():
     with pytest.raises(C.ConfigError, match="method must be one of"):
-        C.override(C.TINY, "method", name="gan")
+        C.override(presets.TINY, "method", name="gan")

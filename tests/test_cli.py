@@ -6,7 +6,7 @@ import sys
 import pytest
 import torch
 
-from seqgan_ray import cli
+from seqgan_ray import cli, presets
 from seqgan_ray import config as C
 from seqgan_ray.rundir import read_metrics
 from seqgan_ray.trainer import LocalRuntime, train
@@ -50,9 +50,9 @@ def test_train_tiny_writes_every_artifact(tmp_path, capsys, ray_cluster):
     )
     assert "nll_oracle_after_mle=" in stdout
     cfg = C.RunConfig.from_file(out / "config.json")
-    assert cfg == C.TINY
+    assert cfg == presets.TINY
     rows = read_metrics(out / "metrics.jsonl")
-    s = C.TINY.schedule
+    s = presets.TINY.schedule
     phases = [r["phase"] for r in rows]
     assert phases == ["mle"] * s.mle_epochs + ["d_pretrain"] * s.d_pretrain_rounds + [
         "adversarial"
@@ -72,7 +72,7 @@ def test_train_tiny_writes_every_artifact(tmp_path, capsys, ray_cluster):
     assert all(0 <= r["adv/reward_mean"] <= 1 for r in adv)
     samples = (out / "samples.txt").read_text().splitlines()
     assert len(samples) == s.test_samples and all(
-        len(line.split()) == C.TINY.task.seq_len for line in samples
+        len(line.split()) == presets.TINY.task.seq_len for line in samples
     )
     assert (out / "checkpoint.pt").stat().st_size > 0
 
@@ -90,7 +90,7 @@ class CrashAt(LocalRuntime):
 
 
 def test_resume_after_a_crash_matches_the_uninterrupted_run(tmp_path):
-    cfg = C.override(C.TINY, "schedule", adversarial_iterations=5, checkpoint_every=2)
+    cfg = C.override(presets.TINY, "schedule", adversarial_iterations=5, checkpoint_every=2)
     train(cfg, tmp_path / "whole", show_progress=False)
     with pytest.raises(RuntimeError, match="injected crash"):
         train(cfg, tmp_path / "cut", runtime=CrashAt(3), show_progress=False)
@@ -115,7 +115,7 @@ def test_resume_after_a_crash_matches_the_uninterrupted_run(tmp_path):
 
 def test_resume_from_the_cli(tmp_path, capsys):
     out = tmp_path / "run"
-    cfg = C.override(C.TINY, "schedule", adversarial_iterations=3)
+    cfg = C.override(presets.TINY, "schedule", adversarial_iterations=3)
     with pytest.raises(RuntimeError):
         train(cfg, out, runtime=CrashAt(2), show_progress=False)
     code, stdout, err = run_cli(

@@ -249,7 +249,7 @@ def test_rayjob_entrypoint_options_exist_in_the_cli(rayjob):
     import typer.main
 
     from seqgan_ray.cli import app
-    from seqgan_ray.config import PRESETS
+    from seqgan_ray.presets import PRESETS
 
     argv = shlex.split(rayjob["spec"]["entrypoint"])
     assert argv[:3] == ["python", "-m", "seqgan_ray"]

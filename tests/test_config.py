@@ -4,10 +4,11 @@ import json
 import pytest
 
 from seqgan_ray import config as C
+from seqgan_ray import presets
 
 
 def test_paper_preset_is_design_section_2():
-    p = C.PAPER
+    p = presets.PAPER
     assert (p.task.vocab_size, p.task.seq_len, p.schedule.batch_size, p.task.num_train) == (
         5000,
         20,
@@ -58,7 +59,7 @@ def test_paper_preset_is_design_section_2():
 )
 def test_invalid_values_raise_one_clear_error(section, changes, message):
     with pytest.raises(C.ConfigError, match=message.replace("[", r"\[").replace("]", r"\]")):
-        C.override(C.PAPER, section, **changes)
+        C.override(presets.PAPER, section, **changes)
 
 
 def test_several_problems_are_reported_together():
@@ -68,10 +69,10 @@ def test_several_problems_are_reported_together():
 
 
 def test_json_round_trip_and_unknown_keys(tmp_path):
-    for cfg in C.PRESETS.values():
+    for cfg in presets.PRESETS.values():
         assert C.RunConfig.from_dict(json.loads(cfg.to_json())) == cfg
     path = tmp_path / "c.json"
-    data = C.DEMO.to_dict()
+    data = presets.DEMO.to_dict()
     data["schedule"]["rollout_nmu"] = 3
     path.write_text(json.dumps(data))
     with pytest.raises(C.ConfigError, match="unknown key.*rollout_nmu"):
@@ -79,9 +80,9 @@ def test_json_round_trip_and_unknown_keys(tmp_path):
 
 
 def test_presets_are_named_and_unknown_ones_rejected():
-    assert set(C.PRESETS) >= {"paper", "demo", "tiny"}
+    assert set(presets.PRESETS) >= {"paper", "demo", "tiny"}
     with pytest.raises(C.ConfigError, match="unknown preset 'papr'"):
-        C.preset("papr")
+        presets.preset("papr")
 
 
 @pytest.mark.parametrize(
@@ -95,6 +96,6 @@ def test_presets_are_named_and_unknown_ones_rejected():
     ],
 )
 def test_ablation_presets_change_only_their_figure_3_or_appendix_knobs(name, changed):
-    cfg = C.preset(name)
-    assert cfg.schedule == dataclasses.replace(C.PAPER.schedule, **changed)
-    assert dataclasses.replace(cfg, schedule=C.PAPER.schedule) == C.PAPER
+    cfg = presets.preset(name)
+    assert cfg.schedule == dataclasses.replace(presets.PAPER.schedule, **changed)
+    assert dataclasses.replace(cfg, schedule=presets.PAPER.schedule) == presets.PAPER

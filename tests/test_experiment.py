@@ -7,6 +7,7 @@ import pytest
 from scipy import stats
 
 from seqgan_ray import config as C
+from seqgan_ray import presets
 from seqgan_ray.cli import app
 from seqgan_ray.errors import UserError
 from seqgan_ray.experiment import parse_methods, render_results
@@ -37,7 +38,7 @@ def test_experiment_writes_every_method_with_p_values(experiment):
         other = np.load(experiment / m / "final_nll_oracle.npy")
         assert test["p"] == pytest.approx(stats.ttest_ind(seq, other, equal_var=False).pvalue)
     for m, row in results["methods"].items():
-        assert row["n"] == C.TINY.schedule.test_samples
+        assert row["n"] == presets.TINY.schedule.test_samples
         assert row["curve"] or m == "random"
     assert results["after_mle"] is not None and results["metric"]["key"] == "nll_oracle"
     png = experiment / "learning_curves.png"
@@ -96,12 +97,11 @@ def test_frontier_writes_one_curve_per_method(experiment):
 
 
 def test_runs_differing_only_in_adversarial_lr_share_a_pretraining(tmp_path):
-    from seqgan_ray import config as C
     from seqgan_ray.trainer import train
 
-    base = C.override(C.TINY, "schedule", adversarial_iterations=0, d_pretrain_rounds=0)
+    base = C.override(presets.TINY, "schedule", adversarial_iterations=0, d_pretrain_rounds=0)
     train(base, tmp_path / "pre", show_progress=False)
-    other = C.override(C.override(C.TINY, "generator", adv_lr=0.05), "schedule",
+    other = C.override(C.override(presets.TINY, "generator", adv_lr=0.05), "schedule",
                        adversarial_iterations=1)  # fmt: skip
     summary = train(other, tmp_path / "run", show_progress=False, init_from=tmp_path / "pre")
     assert summary["final/nll_oracle"] > 0

@@ -19,6 +19,7 @@ import pytest
 import torch
 
 from seqgan_ray import config as C
+from seqgan_ray import presets
 from seqgan_ray.errors import UserError
 from seqgan_ray.rundir import read_metrics
 from seqgan_ray.trainer import LocalRuntime, train
@@ -47,7 +48,7 @@ def uninterrupted(cfg, out: Path):
 
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory):
-    return uninterrupted(C.TINY, tmp_path_factory.mktemp("reference"))
+    return uninterrupted(presets.TINY, tmp_path_factory.mktemp("reference"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -136,7 +137,7 @@ def test_losing_a_roll_out_node_mid_run_moves_its_actors_and_keeps_the_numbers(
 
     runtime = fault_runtime(2, remove_a_roll_out_node)
     try:
-        train(C.TINY, tmp_path / "run", runtime=runtime, show_progress=False)
+        train(presets.TINY, tmp_path / "run", runtime=runtime, show_progress=False)
         now = runtime.pool.node_ids()  # every actor answers again
     finally:
         runtime.shutdown()
@@ -158,7 +159,7 @@ def test_a_killed_learner_is_rebuilt_from_the_last_checkpoint_with_the_same_numb
     # redone, so metrics.jsonl must be cut back to the checkpoint's lines, as --resume does.
     runtime = fault_runtime(3, kill_the_learner_process)
     try:
-        train(C.TINY, tmp_path / "run", runtime=runtime, show_progress=False)
+        train(presets.TINY, tmp_path / "run", runtime=runtime, show_progress=False)
     finally:
         runtime.shutdown()
     assert runtime.fired == 1 and runtime.learners == 1
@@ -181,7 +182,7 @@ def test_a_learner_lost_too_often_stops_with_one_message_and_the_run_resumes(
     runtime = fault_runtime(3, kill_the_learner, every_time=True)
     try:
         with pytest.raises(UserError) as stopped:
-            train(C.TINY, out, runtime=runtime, show_progress=False, max_learner_restarts=1)
+            train(presets.TINY, out, runtime=runtime, show_progress=False, max_learner_restarts=1)
     finally:
         runtime.shutdown()
     assert runtime.fired == 2
@@ -209,7 +210,7 @@ def test_losing_the_learners_node_rebuilds_it_elsewhere_with_the_same_numbers(
 
     runtime = fault_runtime(3, remove_the_learners_node)
     try:
-        train(C.TINY, tmp_path / "run", runtime=runtime, show_progress=False)
+        train(presets.TINY, tmp_path / "run", runtime=runtime, show_progress=False)
         learner_node, _ = ray.get(runtime.learner_actor.__ray_call__.remote(_where))
     finally:
         runtime.shutdown()
@@ -230,14 +231,14 @@ def test_a_roll_out_actor_with_no_room_to_restart_leaves_its_shards_to_the_other
 
     cluster, nodes = fault_nodes
     torch.set_num_threads(1)
-    learner = LocalRuntime().make_learner(C.TINY)
+    learner = LocalRuntime().make_learner(presets.TINY)
     learner.start_adversarial()
-    n, key = C.TINY.schedule.rollout_num, (C.TINY.seed, "rollout", 0, 0)
+    n, key = presets.TINY.schedule.rollout_num, (presets.TINY.seed, "rollout", 0, 0)
     y = learner.sample(16, (1, "g"))
     expected = rollout_rewards(learner.rollout_policy(), learner.reward(), y, list(range(n)), key)
     d_state = ray.put(learner.discriminator.state_dict())
     args = (ray.put(learner.rollout_policy()), (0, 0), d_state, y, n, key)
-    pool = RolloutPool(C.TINY, 2, straggler_s=5.0)
+    pool = RolloutPool(presets.TINY, 2, straggler_s=5.0)
     try:
         lost, survivor = pool.node_ids()  # both started: their start-up is no straggler
         assert lost != survivor, "SPREAD put both actors on one node"
@@ -307,7 +308,7 @@ def entry_point_env() -> dict:
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
 def test_a_killed_driver_leaves_no_ray_process_and_resume_gives_the_same_run(tmp_path):
-    cfg = C.override(C.TINY, "schedule", adversarial_iterations=40)  # long enough to catch
+    cfg = C.override(presets.TINY, "schedule", adversarial_iterations=40)  # long enough to catch
     out = tmp_path / "run"
     command = [str(SEQGAN_RAY), "train", "synthetic", "--no-progress", *RAY_OPTIONS]
     driver = subprocess.Popen(
@@ -405,12 +406,12 @@ def torn_metrics(run: Path) -> None:
 @pytest.fixture(scope="module")
 def finished_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("finished") / "run"
-    train(C.TINY, out, show_progress=False)
+    train(presets.TINY, out, show_progress=False)
     return out
 
 
 # a finished TINY run's metrics.jsonl: every step, then the final evaluation (not checkpointed)
-_S = C.TINY.schedule
+_S = presets.TINY.schedule
 LINES = _S.mle_epochs + _S.d_pretrain_rounds + _S.adversarial_iterations + 1
 
 

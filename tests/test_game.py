@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from seqgan_ray import config as C
-from seqgan_ray import diagnostics, losses, rewards
+from seqgan_ray import diagnostics, losses, presets, rewards
 from seqgan_ray.learner import Learner
 from seqgan_ray.rundir import read_metrics
 from seqgan_ray.tasks.synthetic import SyntheticTask
@@ -16,18 +16,20 @@ from seqgan_ray.trainer import train
 
 
 def tiny_learner(method: str = "seqgan", **schedule) -> Learner:
-    cfg = C.override(C.TINY, "schedule", **schedule)
+    cfg = C.override(presets.TINY, "schedule", **schedule)
     cfg = C.override(C.override(cfg, "task", num_train=128), "method", name=method)
     return Learner(cfg, SyntheticTask(cfg, torch.device("cpu")), torch.device("cpu"))
 
 
 # --- beta <- theta ------------------------------------------------------------------------------
 def test_every_preset_rolls_out_with_the_current_generator():
-    rates = {name: p.schedule.rollout_update_rate for name, p in C.PRESETS.items()}
+    rates = {name: p.schedule.rollout_update_rate for name, p in presets.PRESETS.items()}
     # the one exception reproduces the README's Table 1, measured with the former default
-    assert rates == {name: 0.8 if name == "table1-cpu-blend0.8" else 0.0 for name in C.PRESETS}
-    assert C.preset("table1-cpu-blend0.8") == C.override(
-        C.TABLE1_CPU, "schedule", rollout_update_rate=0.8
+    assert rates == {
+        name: 0.8 if name == "table1-cpu-blend0.8" else 0.0 for name in presets.PRESETS
+    }
+    assert presets.preset("table1-cpu-blend0.8") == C.override(
+        presets.TABLE1_CPU, "schedule", rollout_update_rate=0.8
     )
 
 
@@ -165,7 +167,7 @@ def test_discriminator_diagnostics_score_train_heldout_and_fresh_samples():
 
 
 def test_diagnostics_are_logged_and_move_no_other_number(tmp_path, monkeypatch):
-    cfg = C.override(C.override(C.TINY, "method", name="shuffled"), "schedule", g_steps=2)
+    cfg = C.override(C.override(presets.TINY, "method", name="shuffled"), "schedule", g_steps=2)
     train(cfg, tmp_path / "with", show_progress=False)
     monkeypatch.setattr(diagnostics, "update_stats", lambda *a: {})
     monkeypatch.setattr(diagnostics, "q_stats", lambda *a: {})

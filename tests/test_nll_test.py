@@ -5,6 +5,7 @@ import torch
 from conftest import official_file
 
 from seqgan_ray import config as C
+from seqgan_ray import presets
 from seqgan_ray.metrics import nll
 from seqgan_ray.models import Generator, Oracle
 from seqgan_ray.sampling import sample_sequences
@@ -15,7 +16,7 @@ def test_official_oracle_nll_of_its_own_samples_is_its_entropy():
     """NLL-test of the oracle on held-out oracle samples estimates the oracle's entropy rate:
     ~5.74 nats/token (the shipped real_data.txt scores 5.7609 with 9,984 sequences)."""
     path = official_file("target_params_py3.pkl")
-    cfg = C.override(C.PAPER, "task", oracle_path=str(path), num_train=16, num_test=4000)
+    cfg = C.override(presets.PAPER, "task", oracle_path=str(path), num_train=16, num_test=4000)
     task = SyntheticTask(cfg, torch.device("cpu"))
     per_seq = -task.oracle.log_probs(task.test).mean(dim=1).double()
     value, se = per_seq.mean().item(), per_seq.std().item() / len(per_seq) ** 0.5
@@ -26,9 +27,9 @@ def test_official_oracle_nll_of_its_own_samples_is_its_entropy():
 
 
 def test_final_scoring_scores_each_sample_once_and_changes_no_number():
-    task = SyntheticTask(C.TINY, torch.device("cpu"))
+    task = SyntheticTask(presets.TINY, torch.device("cpu"))
     torch.manual_seed(1)
-    g = Generator(C.TINY.task.vocab_size, 8, 8, C.TINY.task.seq_len)
+    g = Generator(presets.TINY.task.vocab_size, 8, 8, presets.TINY.task.seq_len)
     ys = sample_sequences(g.policy(), 700, (5, "s"))  # 700: batches of 256 and a ragged one
     quality, scores = task.scored_quality(ys)
     assert torch.equal(scores, task.sequence_scores(ys))
@@ -57,7 +58,7 @@ def test_every_evaluation_logs_nll_test(tmp_path):
     from seqgan_ray.rundir import read_metrics
     from seqgan_ray.trainer import train
 
-    train(C.TINY, tmp_path / "run", show_progress=False)
+    train(presets.TINY, tmp_path / "run", show_progress=False)
     rows = read_metrics(tmp_path / "run" / "metrics.jsonl")
     evals = [r for r in rows if "eval/nll_oracle" in r]
     assert evals and all("eval/nll_test" in r for r in evals)

@@ -5,9 +5,10 @@ import pyarrow as pa
 import pytest
 import torch
 
-from seqgan_ray.config import TINY, override
+from seqgan_ray.config import override
 from seqgan_ray.data import from_table, schema
 from seqgan_ray.errors import UserError
+from seqgan_ray.presets import TINY
 from seqgan_ray.sampling import sample_negatives
 from seqgan_ray.trainer import NEGATIVE_SHARDS, LocalRuntime
 

@@ -8,6 +8,7 @@ import pytest
 from test_cli import run_cli
 
 from seqgan_ray import config as C
+from seqgan_ray import presets
 from seqgan_ray.rundir import read_metrics
 from seqgan_ray.trainer import train
 
@@ -38,7 +39,7 @@ def report(capsys, *args):
 
 def test_run_report(tmp_path, capsys):
     run = tmp_path / "run"
-    train(C.TINY, run, show_progress=False)
+    train(presets.TINY, run, show_progress=False)
     out = report(capsys, run)
     assert "report.png" in out and (run / "report.png").read_bytes()[:4] == PNG
     md = (run / "report.md").read_text()
@@ -79,7 +80,7 @@ def test_sweep_report(ray_cluster, tmp_path, capsys):
     from seqgan_ray.tune import run_sweep
 
     space = {"schedule.rollout_num": {"choice": [2, 3]}}
-    base = C.override(C.TINY, "schedule", adversarial_iterations=2, eval_interval=1)
+    base = C.override(presets.TINY, "schedule", adversarial_iterations=2, eval_interval=1)
     out = tmp_path / "sweep"
     run_sweep(base, out, space, 2, 2, "fifo", 1, False, echo=lambda _: None)
     report(capsys, out)

@@ -9,6 +9,7 @@ import pytest
 from scipy import stats
 
 from seqgan_ray import config as C
+from seqgan_ray import presets
 from seqgan_ray.cli import app
 from seqgan_ray.errors import UserError
 from seqgan_ray.experiment import parse_methods, render_results
@@ -37,10 +38,10 @@ def test_paired_t_test_by_hand():
 
 
 def test_a_seed_changes_every_random_number_but_the_oracle():
-    cfg = seed_config(C.TINY, 89)
+    cfg = seed_config(presets.TINY, 89)
     assert (cfg.seed, cfg.task.data_seed, cfg.task.random_oracle_seed) == (89, 89, 88)
-    assert seed_config(C.TINY, 88) == C.TINY  # the base seed is the base config
-    assert seed_config(seed_config(C.TINY, 89), 90).task.random_oracle_seed == 88
+    assert seed_config(presets.TINY, 88) == presets.TINY  # the base seed is the base config
+    assert seed_config(seed_config(presets.TINY, 89), 90).task.random_oracle_seed == 88
     with pytest.raises(UserError, match="--seeds must be"):
         parse_seeds("88,x")
     assert parse_seeds("88, 89,88") == (88, 89)
@@ -153,7 +154,7 @@ def test_print_config_reads_back_through_config(tmp_path, capsys):
     path.write_text(printed)
     assert _print(capsys, "train", "synthetic", "--config", path) == printed
     printed = _print(capsys, "experiment", "synthetic", "--preset", "tiny", "--seed", "5")
-    assert C.RunConfig.from_dict(json.loads(printed)) == dataclasses.replace(C.TINY, seed=5)
+    assert C.RunConfig.from_dict(json.loads(printed)) == dataclasses.replace(presets.TINY, seed=5)
     path.write_text(printed)
     assert _print(capsys, "train", "synthetic", "--config", path) == printed
     printed = _print(capsys, "sweep", "synthetic", "--preset", "tiny", "--reward", "logit")
@@ -162,15 +163,15 @@ def test_print_config_reads_back_through_config(tmp_path, capsys):
 
 
 def test_issue_15_presets_change_only_their_knobs():
-    base = C.TABLE1_CPU
-    official = C.preset("table1-cpu-official-d")
+    base = presets.TABLE1_CPU
+    official = presets.preset("table1-cpu-official-d")
     assert official.schedule == dataclasses.replace(
         base.schedule, d_pretrain_rounds=50, d_steps=5, k_epochs=3,
         num_negatives=None, num_positives=None,
     )  # fmt: skip
     assert dataclasses.replace(official, schedule=base.schedule) == base
     assert official.num_negatives == 10_000
-    full = C.preset("table1-cpu-official-full-d")
+    full = presets.preset("table1-cpu-official-full-d")
     assert full.discriminator.total_filters == 1720 and full.schedule == official.schedule
     for name, (g, d, k) in {
         "fig3-cpu-g100-d1-k10": (100, 1, 10),
@@ -178,12 +179,12 @@ def test_issue_15_presets_change_only_their_knobs():
         "fig3-cpu-g1-d1-k10": (1, 1, 10),
         "fig3-cpu-g1-d5-k3": (1, 5, 3),
     }.items():
-        cfg = C.preset(name)
+        cfg = presets.preset(name)
         s = cfg.schedule
         assert (s.g_steps, s.d_steps, s.k_epochs) == (g, d, k)
         knobs = ("g_steps", "d_steps", "k_epochs", "adversarial_iterations", "eval_interval",
                  "checkpoint_every")  # fmt: skip
         assert s == dataclasses.replace(base.schedule, **{f: getattr(s, f) for f in knobs})
         assert dataclasses.replace(cfg, schedule=base.schedule) == base
-    short = C.preset("pretrain20-cpu")
+    short = presets.preset("pretrain20-cpu")
     assert short.schedule == dataclasses.replace(base.schedule, mle_epochs=20)

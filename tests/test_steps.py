@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from seqgan_ray import config as C
-from seqgan_ray import losses
+from seqgan_ray import losses, presets
 from seqgan_ray.learner import Learner
 from seqgan_ray.models import Discriminator
 from seqgan_ray.tasks.synthetic import SyntheticTask
@@ -32,7 +32,7 @@ def test_discriminator_loss_adds_half_l2_of_output_layer():
 
 
 def tiny_learner(d_lr: float = 1e-4, **schedule) -> Learner:
-    cfg = C.override(C.override(C.TINY, "schedule", **schedule), "discriminator", lr=d_lr)
+    cfg = C.override(C.override(presets.TINY, "schedule", **schedule), "discriminator", lr=d_lr)
     cfg = C.override(cfg, "task", num_train=128)
     return Learner(cfg, SyntheticTask(cfg, torch.device("cpu")), torch.device("cpu"))
 

@@ -6,13 +6,14 @@ import pytest
 
 from seqgan_ray import config as C
 from seqgan_ray import data_presets as P
+from seqgan_ray import presets
 from seqgan_ray.errors import UserError
 
 pytest.importorskip("ray")
 from seqgan_ray.tune import run_sweep  # noqa: E402
 
 SPACE = {"schedule.g_steps": {"choice": [1, 2]}, "schedule.rollout_num": {"choice": [2, 4]}}
-BASE = C.override(C.TINY, "schedule", adversarial_iterations=4, eval_interval=2)
+BASE = C.override(presets.TINY, "schedule", adversarial_iterations=4, eval_interval=2)
 
 
 def sweep(out, resume=False, workers=1):

@@ -11,6 +11,7 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 from test_cli import CrashAt, run_cli
 
 from seqgan_ray import config as C
+from seqgan_ray import presets
 from seqgan_ray.rundir import read_metrics
 from seqgan_ray.trainer import train
 
@@ -57,10 +58,10 @@ def assert_same(found: dict, wanted: dict) -> None:
 
 def test_event_files_hold_every_scalar_of_metrics_jsonl(tmp_path):
     out = tmp_path / "run"
-    train(C.TINY, out, show_progress=False)
+    train(presets.TINY, out, show_progress=False)
     rows = read_metrics(out / "metrics.jsonl")
     main, d_pretrain = expected(rows)
-    s = C.TINY.schedule
+    s = presets.TINY.schedule
     assert main["eval/nll_oracle"][0][0] == 0  # MLE epoch 0 ...
     assert main["adv/reward_mean"][0][0] == s.mle_epochs  # ... adversarial iteration 0 after it
     assert len(d_pretrain["d/loss"]) == s.d_pretrain_rounds
@@ -71,7 +72,7 @@ def test_event_files_hold_every_scalar_of_metrics_jsonl(tmp_path):
 def test_a_resumed_run_rewrites_its_events_from_the_kept_lines(tmp_path):
     """Iteration 2 ran after the checkpoint at 2 before the crash: metrics.jsonl drops its line on
     resume and the event files must not keep it either (one point per step, no stale value)."""
-    cfg = C.override(C.TINY, "schedule", adversarial_iterations=5, checkpoint_every=2)
+    cfg = C.override(presets.TINY, "schedule", adversarial_iterations=5, checkpoint_every=2)
     out = tmp_path / "cut"
     with pytest.raises(RuntimeError, match="injected crash"):
         train(cfg, out, runtime=CrashAt(3), show_progress=False)
@@ -101,7 +102,7 @@ def test_an_experiment_shows_its_methods_side_by_side(tmp_path, capsys):
 
 # --- sweeps ------------------------------------------------------------------------------------
 SPACE = {"schedule.rollout_num": {"choice": [2, 3]}}
-BASE = C.override(C.TINY, "schedule", adversarial_iterations=2, eval_interval=1)
+BASE = C.override(presets.TINY, "schedule", adversarial_iterations=2, eval_interval=1)
 
 
 def test_callback_without_its_package_is_one_error(tmp_path, capsys):

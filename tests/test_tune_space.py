@@ -5,6 +5,7 @@ import json
 import pytest
 
 from seqgan_ray import config as C
+from seqgan_ray import presets
 from seqgan_ray.errors import UserError
 from seqgan_ray.tune import DEFAULT_SPACE, apply_params, check_fits, load_space
 
@@ -22,11 +23,11 @@ def test_default_space_covers_the_papers_fragile_knobs():
 
 
 def test_trial_parameters_apply_to_their_sections():
-    cfg = apply_params(C.TINY, {"schedule.g_steps": 3, "generator.adv_lr": 0.002})
+    cfg = apply_params(presets.TINY, {"schedule.g_steps": 3, "generator.adv_lr": 0.002})
     assert cfg.schedule.g_steps == 3 and cfg.generator.adversarial_lr == 0.002
-    assert cfg.task == C.TINY.task
+    assert cfg.task == presets.TINY.task
     with pytest.raises(C.ConfigError, match="rollout_num"):
-        apply_params(C.TINY, {"schedule.rollout_num": 0})
+        apply_params(presets.TINY, {"schedule.rollout_num": 0})
 
 
 def test_search_space_file_is_checked(tmp_path):
