@@ -416,7 +416,11 @@ LINES = _S.mle_epochs + _S.d_pretrain_rounds + _S.adversarial_iterations + 1
 
 
 def digests(run: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(run.iterdir())}
+    return {
+        str(p.relative_to(run)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(run.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.mark.parametrize(
