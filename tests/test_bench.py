@@ -2,28 +2,11 @@
 match a hand count, and bad sizes refused with one line and exit code 2."""
 
 import json
-import sys
 
 import pytest
+from test_cli import run_cli
 
-from seqgan_ray import cli
 from seqgan_ray.bench import d_forward_flops, paper_models
-
-
-def run_cli(capsys, *args):
-    """The console entry point in-process: (exit code, stdout, stderr). The autouse fixture of
-    conftest.py restores torch's thread count after each test."""
-    argv, sys.argv = sys.argv, ["seqgan-ray", *args]
-    try:
-        cli.main()
-        code = 0
-    except SystemExit as exc:
-        code = exc.code or 0
-    finally:
-        sys.argv = argv
-    out = capsys.readouterr()
-    return code, out.out, out.err
-
 
 TINY = ("--sequences", "150", "--vocab", "50", "--seq-len", "6", "--repeats", "2")
 
