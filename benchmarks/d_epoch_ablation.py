@@ -28,9 +28,9 @@ import time
 import torch
 import torch.nn.functional as F
 
-from seqgan_ray import losses
-from seqgan_ray.bench import d_forward_flops, gemm_peak_gflops, paper_models
-from seqgan_ray.models import Discriminator
+from seqgan_ray.core import losses
+from seqgan_ray.core.models import Discriminator
+from seqgan_ray.studies.bench import d_forward_flops, gemm_peak_gflops, paper_models
 
 L2, LR, BATCH = 0.2, 1e-4, 64
 

@@ -96,10 +96,10 @@ def worker(textgan: str, data_path: str, r: int, rollout: bool) -> None:
 
 def ours(d: dict, r: int, rollout: bool) -> dict:
     """Round r of ours, in this process."""
-    from seqgan_ray.bench import paper_models
     from seqgan_ray.config import DiscriminatorConfig
-    from seqgan_ray.d_training import d_epoch, d_optimizer
-    from seqgan_ray.rollout import estimate_q
+    from seqgan_ray.core.d_training import d_epoch, d_optimizer
+    from seqgan_ray.core.rollout import estimate_q
+    from seqgan_ray.studies.bench import paper_models
 
     gen, disc = paper_models(V, T)
     dc = DiscriminatorConfig()

@@ -1,3 +1,3 @@
-from .cli import main
+from seqgan_ray.cli.app import main
 
 main()

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from .errors import UserError
+from seqgan_ray.errors import UserError
 
 # Paper Table 5 (synthetic data, T = 20): CNN filter window sizes and filter counts.
 PAPER_FILTER_SIZES = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 15, 20)

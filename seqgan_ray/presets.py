@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .config import (
+from seqgan_ray.config import (
     PAPER_NUM_FILTERS,
     ConfigError,
     DiscriminatorConfig,

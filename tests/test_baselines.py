@@ -7,25 +7,25 @@ import torch
 
 from seqgan_ray import config as C
 from seqgan_ray import presets
-from seqgan_ray.baselines import (
+from seqgan_ray.core.baselines import (
     bleu_references,
     bleu_scorer,
     constant_q,
     scheduled_sampling_log_probs,
     ss_omega,
 )
-from seqgan_ray.errors import UserError
-from seqgan_ray.models import Generator
-from seqgan_ray.rollout import (
+from seqgan_ray.core.models import Generator
+from seqgan_ray.core.rollout import (
     BleuReward,
     complete_prefixes,
     estimate_q_with,
     prefix_states,
     rollout_rewards,
 )
-from seqgan_ray.rundir import read_metrics
-from seqgan_ray.sampling import keyed_generator, sample_sequences
-from seqgan_ray.trainer import train
+from seqgan_ray.core.sampling import keyed_generator, sample_sequences
+from seqgan_ray.driver.rundir import read_metrics
+from seqgan_ray.driver.trainer import train
+from seqgan_ray.errors import UserError
 
 
 def test_omega_falls_by_the_decay_per_epoch_and_stops_at_zero():

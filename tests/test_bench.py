@@ -6,7 +6,7 @@ import json
 import pytest
 from test_cli import run_cli
 
-from seqgan_ray.bench import d_forward_flops, paper_models
+from seqgan_ray.studies.bench import d_forward_flops, paper_models
 
 TINY = ("--sequences", "150", "--vocab", "50", "--seq-len", "6", "--repeats", "2")
 

@@ -1,4 +1,4 @@
-"""seqgan_ray.bleu against nltk's sentence_bleu (exact arithmetic, edge cases, Self-BLEU)."""
+"""seqgan_ray.core.bleu against nltk's sentence_bleu (exact arithmetic, edge cases, Self-BLEU)."""
 
 import math
 import random
@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 import pytest
 
-from seqgan_ray.bleu import BleuScorer, self_bleu
+from seqgan_ray.core.bleu import BleuScorer, self_bleu
 
 bleu_score = pytest.importorskip("nltk.translate.bleu_score")
 

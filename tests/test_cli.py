@@ -6,10 +6,11 @@ import sys
 import pytest
 import torch
 
-from seqgan_ray import cli, presets
 from seqgan_ray import config as C
-from seqgan_ray.rundir import read_metrics
-from seqgan_ray.trainer import LocalRuntime, train
+from seqgan_ray import presets
+from seqgan_ray.cli import app as cli
+from seqgan_ray.driver.rundir import read_metrics
+from seqgan_ray.driver.trainer import LocalRuntime, train
 
 
 def run_cli(capsys, *args):

@@ -19,7 +19,7 @@ def _leaves() -> list[str]:
     itself so that a command added later is checked too."""
     import typer.main
 
-    from seqgan_ray.cli import app
+    from seqgan_ray.cli.app import app
 
     found = []
 

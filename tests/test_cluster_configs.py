@@ -248,7 +248,7 @@ def test_rayjob_entrypoint_options_exist_in_the_cli(rayjob):
     synthetic` takes, and the preset is a known one."""
     import typer.main
 
-    from seqgan_ray.cli import app
+    from seqgan_ray.cli.app import app
     from seqgan_ray.presets import PRESETS
 
     argv = shlex.split(rayjob["spec"]["entrypoint"])

@@ -12,12 +12,12 @@ import pytest
 from conftest import SHARED_DATA
 from test_cli import run_cli
 
-from seqgan_ray import data_presets as P
-from seqgan_ray.experiment import PAPER_REAL, real_data_labels
-from seqgan_ray.musicdata import keys_to_midi, prepare_music
+from seqgan_ray.studies.experiment import PAPER_REAL, real_data_labels
 from seqgan_ray.tasks import main_metric
-from seqgan_ray.tasks.data import read_data_config
-from seqgan_ray.textdata import prepare_text
+from seqgan_ray.tasks import sources as P
+from seqgan_ray.tasks.corpus import read_data_config
+from seqgan_ray.tasks.music import keys_to_midi, prepare_music
+from seqgan_ray.tasks.text import prepare_text
 
 CAPTIONS = ["a", "dog", "runs", "on", "the", "beach", "cat", "sleeps", "red", "ball", "grass"]
 
@@ -106,7 +106,7 @@ def test_general_cpu_presets_fit_any_prepared_directory(captions, tmp_path):
 
 @pytest.mark.parametrize("paper", [{}, {"bleu2": 0.739}])
 def test_a_multi_seed_table_has_a_paper_column_only_with_paper_numbers(paper):
-    from seqgan_ray.experiment import render_results
+    from seqgan_ray.studies.experiment import render_results
 
     seed_row = {"bleu2": 0.5, "n": 10}
     row = {"label": "SeqGAN", "paper": paper, "seeds": [seed_row, seed_row]}

@@ -8,10 +8,10 @@ from scipy import stats
 
 from seqgan_ray import config as C
 from seqgan_ray import presets
-from seqgan_ray.cli import app
+from seqgan_ray.cli.app import app
 from seqgan_ray.errors import UserError
-from seqgan_ray.experiment import parse_methods, render_results
-from seqgan_ray.significance import welch
+from seqgan_ray.studies.experiment import parse_methods, render_results
+from seqgan_ray.studies.significance import welch
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +82,7 @@ def test_unknown_methods_are_refused():
 
 
 def test_frontier_writes_one_curve_per_method(experiment):
-    from seqgan_ray.frontier import run_frontier
+    from seqgan_ray.studies.frontier import run_frontier
 
     result = run_frontier(experiment, ["mle", "seqgan", "constant"], (0.7, 1.0, 1.4), 200, print)
     saved = json.loads((experiment / "frontier.json").read_text())
@@ -97,7 +97,7 @@ def test_frontier_writes_one_curve_per_method(experiment):
 
 
 def test_runs_differing_only_in_adversarial_lr_share_a_pretraining(tmp_path):
-    from seqgan_ray.trainer import train
+    from seqgan_ray.driver.trainer import train
 
     base = C.override(presets.TINY, "schedule", adversarial_iterations=0, d_pretrain_rounds=0)
     train(base, tmp_path / "pre", show_progress=False)

@@ -20,9 +20,9 @@ import torch
 
 from seqgan_ray import config as C
 from seqgan_ray import presets
+from seqgan_ray.driver.rundir import read_metrics
+from seqgan_ray.driver.trainer import LocalRuntime, train
 from seqgan_ray.errors import UserError
-from seqgan_ray.rundir import read_metrics
-from seqgan_ray.trainer import LocalRuntime, train
 
 SEQGAN_RAY = Path(sys.executable).parent / "seqgan-ray"  # the installed entry point
 RAY_OPTIONS = ("--rollout-workers", "2", "--learner-cpus", "1", "--cpus-per-rollout-worker", "1")
@@ -226,8 +226,8 @@ def test_a_roll_out_actor_with_no_room_to_restart_leaves_its_shards_to_the_other
     import ray
     from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
+    from seqgan_ray.core.rollout import rollout_rewards
     from seqgan_ray.distributed.rollout_pool import RolloutPool
-    from seqgan_ray.rollout import rollout_rewards
 
     cluster, nodes = fault_nodes
     torch.set_num_threads(1)

@@ -8,11 +8,12 @@ import pytest
 import torch
 
 from seqgan_ray import config as C
-from seqgan_ray import diagnostics, losses, presets, rewards
-from seqgan_ray.learner import Learner
-from seqgan_ray.rundir import read_metrics
+from seqgan_ray import presets
+from seqgan_ray.core import diagnostics, losses, rewards
+from seqgan_ray.core.learner import Learner
+from seqgan_ray.driver.rundir import read_metrics
+from seqgan_ray.driver.trainer import train
 from seqgan_ray.tasks.synthetic import SyntheticTask
-from seqgan_ray.trainer import train
 
 
 def tiny_learner(method: str = "seqgan", **schedule) -> Learner:

@@ -119,7 +119,7 @@ def test_embedded_ray_is_sized_to_the_layout():
 
 
 def test_sweep_trials_fit_a_small_cluster_and_keep_whole_cpus_on_a_big_one():
-    from seqgan_ray.tune import trial_bundles, trial_layout
+    from seqgan_ray.studies.tune import trial_bundles, trial_layout
 
     big = trial_bundles(trial_layout(1, Capacity(8)))
     assert big == [{"CPU": 0.5}, {"CPU": 1.0}, {"CPU": 1.0}, {"CPU": 1.0}]  # driver, L, K=1, tasks

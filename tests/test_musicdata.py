@@ -5,9 +5,9 @@ import mido
 import numpy as np
 import pytest
 
-from seqgan_ray.data import from_table, read_table
+from seqgan_ray.core.tables import from_table, read_table
 from seqgan_ray.errors import UserError
-from seqgan_ray.musicdata import keys_to_midi, melody_keys, pitch_mse, prepare_music
+from seqgan_ray.tasks.music import keys_to_midi, melody_keys, pitch_mse, prepare_music
 
 NOTTINGHAM = Path(__file__).resolve().parents[2] / "shared/data/nottingham/midi"
 

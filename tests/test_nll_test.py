@@ -6,9 +6,10 @@ from conftest import official_file
 
 from seqgan_ray import config as C
 from seqgan_ray import presets
-from seqgan_ray.metrics import nll
-from seqgan_ray.models import Generator, Oracle
-from seqgan_ray.sampling import sample_sequences
+from seqgan_ray.core.models import Generator
+from seqgan_ray.core.sampling import sample_sequences
+from seqgan_ray.tasks.metrics import nll
+from seqgan_ray.tasks.oracle import Oracle
 from seqgan_ray.tasks.synthetic import SyntheticTask
 
 
@@ -55,8 +56,8 @@ def test_lower_temperature_lowers_nll_oracle_and_raises_nll_test():
 
 
 def test_every_evaluation_logs_nll_test(tmp_path):
-    from seqgan_ray.rundir import read_metrics
-    from seqgan_ray.trainer import train
+    from seqgan_ray.driver.rundir import read_metrics
+    from seqgan_ray.driver.trainer import train
 
     train(presets.TINY, tmp_path / "run", show_progress=False)
     rows = read_metrics(tmp_path / "run" / "metrics.jsonl")
@@ -66,7 +67,7 @@ def test_every_evaluation_logs_nll_test(tmp_path):
 
 
 def test_the_reference_is_mles_pareto_front_even_when_its_curve_folds_back():
-    from seqgan_ray.frontier import below_curve, pareto_front
+    from seqgan_ray.studies.frontier import below_curve, pareto_front
 
     # BLEU (higher is better) against NLL-test; past tau = 1.1 NLL-test rises again (folds).
     mle = [

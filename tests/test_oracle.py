@@ -7,9 +7,8 @@ import torch
 from conftest import official_file
 
 from seqgan_ray.errors import UserError
-from seqgan_ray.metrics import nll
-from seqgan_ray.models import Oracle
-from seqgan_ray.oracle_params import UnsafePickleError, load_official_arrays
+from seqgan_ray.tasks.metrics import nll
+from seqgan_ray.tasks.oracle import Oracle, UnsafePickleError, load_official_arrays
 
 
 def test_official_oracle_scores_real_data_at_reference_nll():

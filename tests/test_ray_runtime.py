@@ -6,11 +6,11 @@ import pytest
 import torch
 
 from seqgan_ray.config import override
-from seqgan_ray.data import from_table, schema
+from seqgan_ray.core.sampling import sample_negatives
+from seqgan_ray.core.tables import from_table, schema
+from seqgan_ray.driver.trainer import NEGATIVE_SHARDS, LocalRuntime
 from seqgan_ray.errors import UserError
 from seqgan_ray.presets import TINY
-from seqgan_ray.sampling import sample_negatives
-from seqgan_ray.trainer import NEGATIVE_SHARDS, LocalRuntime
 
 ray = pytest.importorskip("ray")
 from seqgan_ray.distributed.rollout_pool import RolloutPool  # noqa: E402

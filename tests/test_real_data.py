@@ -12,14 +12,14 @@ from scipy import stats
 from test_cli import run_cli
 
 from seqgan_ray import config as C
-from seqgan_ray import data_presets as P
-from seqgan_ray.bleu import BleuScorer, strip_at
-from seqgan_ray.data import from_table, read_table
-from seqgan_ray.experiment import PAPER_REAL, render_results
-from seqgan_ray.musicdata import keys_to_midi, melody_keys, prepare_music
-from seqgan_ray.rundir import read_metrics
-from seqgan_ray.tasks.data import read_data_config
-from seqgan_ray.textdata import detokenize, load_vocab, prepare_text
+from seqgan_ray.core.bleu import BleuScorer, strip_at
+from seqgan_ray.core.tables import from_table, read_table
+from seqgan_ray.driver.rundir import read_metrics
+from seqgan_ray.studies.experiment import PAPER_REAL, render_results
+from seqgan_ray.tasks import sources as P
+from seqgan_ray.tasks.corpus import read_data_config
+from seqgan_ray.tasks.music import keys_to_midi, melody_keys, prepare_music
+from seqgan_ray.tasks.text import detokenize, load_vocab, prepare_text
 
 IN_PROCESS = ("--no-progress", "--no-ray")
 WORDS = [
@@ -75,7 +75,7 @@ def text_run(text_data, tmp_path_factory):
 def _cli(*args) -> int:
     import sys
 
-    from seqgan_ray import cli
+    from seqgan_ray.cli import app as cli
 
     argv, sys.argv = sys.argv, ["seqgan-ray", *map(str, args)]
     try:
@@ -211,7 +211,7 @@ def test_bad_data_directories_exit_2_with_one_message(text_data, music_data, tmp
 
 
 def test_tokens_outside_the_vocabulary_are_refused(text_data, tmp_path):
-    from seqgan_ray.data import to_table, write_table
+    from seqgan_ray.core.tables import to_table, write_table
     from seqgan_ray.errors import UserError
 
     bad = tmp_path / "bad"

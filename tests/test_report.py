@@ -9,8 +9,8 @@ from test_cli import run_cli
 
 from seqgan_ray import config as C
 from seqgan_ray import presets
-from seqgan_ray.rundir import read_metrics
-from seqgan_ray.trainer import train
+from seqgan_ray.driver.rundir import read_metrics
+from seqgan_ray.driver.trainer import train
 
 PNG = b"\x89PNG"
 
@@ -77,7 +77,7 @@ def test_experiment_report(tmp_path, capsys, seeds):
 
 
 def test_sweep_report(ray_cluster, tmp_path, capsys):
-    from seqgan_ray.tune import run_sweep
+    from seqgan_ray.studies.tune import run_sweep
 
     space = {"schedule.rollout_num": {"choice": [2, 3]}}
     base = C.override(presets.TINY, "schedule", adversarial_iterations=2, eval_interval=1)

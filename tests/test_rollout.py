@@ -1,10 +1,10 @@
 import pytest
 import torch
 
-from seqgan_ray import rollout
-from seqgan_ray.models import Discriminator, Generator
-from seqgan_ray.rollout import combine_q, estimate_q, final_reward, rollout_scores
-from seqgan_ray.sampling import keyed_generator, sample_sequences
+from seqgan_ray.core import rollout
+from seqgan_ray.core.models import Discriminator, Generator
+from seqgan_ray.core.rollout import combine_q, estimate_q, final_reward, rollout_scores
+from seqgan_ray.core.sampling import keyed_generator, sample_sequences
 
 V, T, B, N = 7, 6, 5, 4
 KEY = (11, "rollout", 3, 0)
@@ -103,7 +103,7 @@ def test_chunked_batches_give_the_same_q(models, monkeypatch):
     policy, disc, y = models
     whole = estimate_q(policy, disc, y, N, KEY)
     monkeypatch.setattr(rollout, "ROWS_PER_CHUNK", 2 * (T - 1))  # 2 sequences a chunk
-    monkeypatch.setattr("seqgan_ray.sampling.LOGIT_BUDGET", 3 * V)  # 3 logit rows a chunk
+    monkeypatch.setattr("seqgan_ray.core.sampling.LOGIT_BUDGET", 3 * V)  # 3 logit rows a chunk
     torch.testing.assert_close(estimate_q(policy, disc, y, N, KEY), whole, atol=1e-6, rtol=0)
 
 

@@ -3,8 +3,8 @@ import pytest
 import torch
 from scipy import stats
 
-from seqgan_ray.models import Generator
-from seqgan_ray.sampling import (
+from seqgan_ray.core.models import Generator
+from seqgan_ray.core.sampling import (
     derive_seed,
     keyed_generator,
     sample_from_logits,

@@ -10,12 +10,12 @@ from scipy import stats
 
 from seqgan_ray import config as C
 from seqgan_ray import presets
-from seqgan_ray.cli import app
+from seqgan_ray.cli.app import app
+from seqgan_ray.driver.rundir import RunDir
 from seqgan_ray.errors import UserError
-from seqgan_ray.experiment import parse_methods, render_results
-from seqgan_ray.rundir import RunDir
-from seqgan_ray.seeds import parse_seeds, seed_config
-from seqgan_ray.significance import paired, t_interval
+from seqgan_ray.studies.experiment import parse_methods, render_results
+from seqgan_ray.studies.seeds import parse_seeds, seed_config
+from seqgan_ray.studies.significance import paired, t_interval
 
 T_975_DOF2 = 4.302652729911275  # Student t, 97.5 % quantile, 2 degrees of freedom (tables)
 

@@ -4,9 +4,10 @@ import pytest
 import torch
 
 from seqgan_ray import config as C
-from seqgan_ray import losses, presets
-from seqgan_ray.learner import Learner
-from seqgan_ray.models import Discriminator
+from seqgan_ray import presets
+from seqgan_ray.core import losses
+from seqgan_ray.core.learner import Learner
+from seqgan_ray.core.models import Discriminator
 from seqgan_ray.tasks.synthetic import SyntheticTask
 
 

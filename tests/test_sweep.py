@@ -5,12 +5,12 @@ the cluster fails before any trial starts."""
 import pytest
 
 from seqgan_ray import config as C
-from seqgan_ray import data_presets as P
 from seqgan_ray import presets
 from seqgan_ray.errors import UserError
+from seqgan_ray.tasks import sources as P
 
 pytest.importorskip("ray")
-from seqgan_ray.tune import run_sweep  # noqa: E402
+from seqgan_ray.studies.tune import run_sweep  # noqa: E402
 
 SPACE = {"schedule.g_steps": {"choice": [1, 2]}, "schedule.rollout_num": {"choice": [2, 4]}}
 BASE = C.override(presets.TINY, "schedule", adversarial_iterations=4, eval_interval=2)
@@ -39,7 +39,7 @@ def test_three_trial_sweep_writes_its_outcome(finished):
 
 
 def test_best_config_trains(finished, tmp_path):
-    from seqgan_ray.trainer import train
+    from seqgan_ray.driver.trainer import train
 
     out, outcome = finished
     cfg = C.RunConfig.from_file(out / "best_config.json")
@@ -66,8 +66,8 @@ def test_trial_larger_than_the_cluster_fails_before_any_trial(ray_cluster, tmp_p
 
 def test_a_text_sweep_maximises_bleu(ray_cluster, tmp_path):
     """On real data the sweep's metric is the task's BLEU, maximised: best >= worst."""
-    from seqgan_ray.tasks.data import read_data_config
-    from seqgan_ray.textdata import prepare_text
+    from seqgan_ray.tasks.corpus import read_data_config
+    from seqgan_ray.tasks.text import prepare_text
 
     words = ["a", "b", "c", "d", "e", "f"]
     lines = [" ".join(words[(i + j) % 6] for j in range(3 + i % 4)) for i in range(120)]

@@ -3,10 +3,10 @@ from pathlib import Path
 
 import pytest
 
-from seqgan_ray import textdata
-from seqgan_ray.data import from_table, read_table
+from seqgan_ray.core.tables import from_table, read_table
 from seqgan_ray.errors import UserError
-from seqgan_ray.textdata import (
+from seqgan_ray.tasks import text as textdata
+from seqgan_ray.tasks.text import (
     detokenize,
     load_vocab,
     prepare_text,

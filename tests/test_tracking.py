@@ -12,8 +12,8 @@ from test_cli import CrashAt, run_cli
 
 from seqgan_ray import config as C
 from seqgan_ray import presets
-from seqgan_ray.rundir import read_metrics
-from seqgan_ray.trainer import train
+from seqgan_ray.driver.rundir import read_metrics
+from seqgan_ray.driver.trainer import train
 
 AXIS = ("phase", "step", "epoch")
 
@@ -123,7 +123,7 @@ def test_callback_without_its_package_is_one_error(tmp_path, capsys):
 
 def test_mlflow_store_holds_a_run_per_trial(ray_cluster, tmp_path, monkeypatch):
     mlflow = pytest.importorskip("mlflow")
-    from seqgan_ray.tune import run_sweep
+    from seqgan_ray.studies.tune import run_sweep
 
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)

@@ -7,7 +7,7 @@ import pytest
 from seqgan_ray import config as C
 from seqgan_ray import presets
 from seqgan_ray.errors import UserError
-from seqgan_ray.tune import DEFAULT_SPACE, apply_params, check_fits, load_space
+from seqgan_ray.studies.tune import DEFAULT_SPACE, apply_params, check_fits, load_space
 
 
 def test_default_space_covers_the_papers_fragile_knobs():

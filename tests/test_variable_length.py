@@ -4,11 +4,11 @@ in roll-out completions and in what the losses and the NLL count."""
 import pytest
 import torch
 
-from seqgan_ray import losses
-from seqgan_ray.metrics import sequence_nll
-from seqgan_ray.models import Discriminator, Generator
-from seqgan_ray.rollout import combine_q, complete_prefixes, prefix_states, rollout_scores
-from seqgan_ray.sampling import keyed_generator, sample_sequences
+from seqgan_ray.core import losses
+from seqgan_ray.core.models import Discriminator, Generator
+from seqgan_ray.core.rollout import combine_q, complete_prefixes, prefix_states, rollout_scores
+from seqgan_ray.core.sampling import keyed_generator, sample_sequences
+from seqgan_ray.tasks.metrics import sequence_nll
 
 END, PAD = 1, 0
 

@@ -9,8 +9,7 @@ import time
 import ray
 import torch
 
-from ..bench import paper_models
-from ..config import (
+from seqgan_ray.config import (
     PAPER_FILTER_SIZES,
     PAPER_NUM_FILTERS,
     DiscriminatorConfig,
@@ -18,10 +17,11 @@ from ..config import (
     ScheduleConfig,
     SyntheticTaskConfig,
 )
-from ..rollout import combine_q
-from ..sampling import sample_sequences
-from .rollout_pool import RolloutPool
-from .session import connect
+from seqgan_ray.core.rollout import combine_q
+from seqgan_ray.core.sampling import sample_sequences
+from seqgan_ray.distributed.rollout_pool import RolloutPool
+from seqgan_ray.distributed.session import connect
+from seqgan_ray.studies.bench import paper_models
 
 
 def time_pool(

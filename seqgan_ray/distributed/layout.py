@@ -14,8 +14,10 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, replace
 
-from ..errors import UserError
-from ..trainer import NEGATIVE_SHARDS as NEGATIVE_TASKS  # one sampling task per shard
+from seqgan_ray.core.sampling import (
+    NEGATIVE_SHARDS as NEGATIVE_TASKS,  # one sampling task per shard
+)
+from seqgan_ray.errors import UserError
 
 
 @dataclass(frozen=True)

@@ -16,13 +16,13 @@ import ray
 import torch
 from ray.exceptions import GetTimeoutError, RayActorError, RayError, RayTaskError
 
-from ..allocator import keep_freed_memory
-from ..config import RunConfig
-from ..data import from_table
-from ..errors import LearnerLost, UserError
-from ..learner import Learner
-from ..rollout import estimate_q_with
-from ..tasks import make_task
+from seqgan_ray.config import RunConfig
+from seqgan_ray.core.learner import Learner
+from seqgan_ray.core.process import resolve_device, setup_process
+from seqgan_ray.core.rollout import estimate_q_with
+from seqgan_ray.core.tables import from_table
+from seqgan_ray.errors import LearnerLost, UserError
+from seqgan_ray.tasks import make_task
 
 # Learner methods after which D's weights differ: roll-out actors must fetch them anew.
 CHANGES_DISCRIMINATOR = frozenset({"train_discriminator", "load_state_dict"})
@@ -50,10 +50,7 @@ class LearnerActor:
     """Owns a Learner (G, D, beta, optimizers, the real set) in its own process."""
 
     def __init__(self, config: dict, threads: int):
-        from ..trainer import resolve_device
-
-        keep_freed_memory()  # as the CLI does: glibc's default trim costs ~35% here
-        torch.set_num_threads(threads)
+        setup_process(threads)
         cfg = RunConfig.from_dict(config)
         device = resolve_device(cfg.device)
         self.learner = Learner(cfg, make_task(cfg, device), device)

@@ -8,17 +8,15 @@ from __future__ import annotations
 
 import pyarrow as pa
 import ray
-import torch
 
-from ..allocator import keep_freed_memory
-from ..data import to_table
-from ..sampling import sample_shard, shard_sizes
+from seqgan_ray.core.process import setup_process
+from seqgan_ray.core.sampling import sample_shard, shard_sizes
+from seqgan_ray.core.tables import to_table
 
 
 def negative_shard(policy, num: int, key: tuple, shard: int, shards: int) -> pa.Table:
     """One task's share of a draw of `num` negatives, as `tokens: fixed_size_list<int32>[T]`."""
-    keep_freed_memory()  # as the CLI does: glibc's default trim costs ~35% here
-    torch.set_num_threads(1)  # a task holds one CPU
+    setup_process(threads=1)  # a task holds one CPU
     return to_table(sample_shard(policy, num, key, shard, shards))
 
 

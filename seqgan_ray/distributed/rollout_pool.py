@@ -19,20 +19,19 @@ from ray.util.placement_group import (
 )
 from ray.util.scheduling_strategies import PlacementGroupSchedulingStrategy
 
-from ..allocator import keep_freed_memory
-from ..config import RunConfig
-from ..errors import UserError
-from ..models import Discriminator
-from ..rollout import DiscriminatorReward, rollout_rewards
-from ..sampling import shard_sizes
+from seqgan_ray.config import RunConfig
+from seqgan_ray.core.models import Discriminator
+from seqgan_ray.core.process import setup_process
+from seqgan_ray.core.rollout import DiscriminatorReward, rollout_rewards
+from seqgan_ray.core.sampling import shard_sizes
+from seqgan_ray.errors import UserError
 
 
 class RolloutWorker:
     """Holds a copy of D (cached by version) and completes + scores roll-outs on request."""
 
     def __init__(self, config: dict, threads: int):
-        keep_freed_memory()  # as the CLI does: glibc's default trim costs ~35% here
-        torch.set_num_threads(threads)
+        setup_process(threads)
         cfg = RunConfig.from_dict(config)
         self.device = torch.device(
             "cuda" if torch.cuda.is_available() and ray.get_gpu_ids() else "cpu"

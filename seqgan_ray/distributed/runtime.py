@@ -12,14 +12,14 @@ import os
 import ray
 import torch
 
-from ..config import RunConfig
-from ..errors import UserError
-from ..rollout import combine_q
-from ..trainer import NEGATIVE_SHARDS
-from . import negatives as negative_tasks
-from .layout import Layout, RayOptions
-from .learner_actor import LearnerActor, LearnerProxy, learner_failures
-from .rollout_pool import RolloutPool
+from seqgan_ray.config import RunConfig
+from seqgan_ray.core.rollout import combine_q
+from seqgan_ray.core.sampling import NEGATIVE_SHARDS
+from seqgan_ray.distributed import negatives as negative_tasks
+from seqgan_ray.distributed.layout import Layout, RayOptions
+from seqgan_ray.distributed.learner_actor import LearnerActor, LearnerProxy, learner_failures
+from seqgan_ray.distributed.rollout_pool import RolloutPool
+from seqgan_ray.errors import UserError
 
 # One sampling task per in-process shard, so both paths draw the same negatives (README: why 4).
 NEGATIVE_TASKS = NEGATIVE_SHARDS
@@ -50,8 +50,8 @@ class RayRuntime:
     def _connect(self, cfg: RunConfig) -> Layout:
         """Join or start Ray and choose the layout: a private local Ray is sized to the layout,
         a cluster gets the layout that fits it (layout.py)."""
-        from .layout import check_fits, choose_layout, embedded_layout
-        from .session import cluster_capacity, connect, is_embedded
+        from seqgan_ray.distributed.layout import check_fits, choose_layout, embedded_layout
+        from seqgan_ray.distributed.session import cluster_capacity, connect, is_embedded
 
         # PG-BLEU's reward lives with the learner's real set: it needs no roll-out workers
         n = 0 if cfg.method.name == "pg_bleu" else cfg.schedule.rollout_num

@@ -10,7 +10,7 @@ import logging
 import os
 import warnings
 
-from ..errors import UserError
+from seqgan_ray.errors import UserError
 
 
 def is_embedded(address: str | None) -> bool:
@@ -49,7 +49,7 @@ def cluster_capacity():
     """The cluster's CPUs and GPUs as Ray sees them now, and its largest node's CPUs."""
     import ray
 
-    from .layout import Capacity
+    from seqgan_ray.distributed.layout import Capacity
 
     total = ray.cluster_resources()
     nodes = [n["Resources"].get("CPU", 0.0) for n in ray.nodes() if n.get("Alive")]

@@ -1,8 +1,10 @@
-"""Tasks: what the real set is and how generated sequences are scored.
+"""Tasks: what the real set is and how generated sequences are scored (no Ray).
 
-`synthetic` (an oracle LSTM, NLL-oracle; paper §4) and `data` (a prepared text or music
+`synthetic` (an oracle LSTM, NLL-oracle; paper §4) and `corpus` (a prepared text or music
 directory, BLEU against the test split; paper §5) offer the same interface to the learner:
 `real`, `test`, `end_token`, `pad_token`, `evaluate`, `quality`, `sequence_scores`, `nll_test`.
+Also here: the oracle and its official parameters (oracle), preparing text and MIDI corpora
+(text, music), the published data sets (sources) and the evaluation metrics (metrics).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from dataclasses import dataclass
 
 import torch
 
-from ..config import RunConfig
+from seqgan_ray.config import RunConfig
 
 
 @dataclass(frozen=True)
@@ -35,10 +37,10 @@ def main_metric(cfg: RunConfig) -> Metric:
 
 def make_task(cfg: RunConfig, device: torch.device):
     if cfg.task.kind == "synthetic":
-        from .synthetic import SyntheticTask
+        from seqgan_ray.tasks.synthetic import SyntheticTask
 
         return SyntheticTask(cfg, device)
-    from .data import DataTask
+    from seqgan_ray.tasks.corpus import DataTask
 
     return DataTask(cfg, device)
 
@@ -47,10 +49,10 @@ def preflight(cfg: RunConfig) -> None:
     """Fail before anything starts when the task's files are bad (oracle pickle, data dir)."""
     if cfg.task.kind == "synthetic":
         if cfg.task.oracle_path:
-            from .synthetic import SyntheticTask
+            from seqgan_ray.tasks.synthetic import SyntheticTask
 
             SyntheticTask.official_oracle(cfg)
         return
-    from .data import read_data_config
+    from seqgan_ray.tasks.corpus import read_data_config
 
     read_data_config(cfg.task.kind, cfg.task.data)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import torch
 
-from ..metrics import nll
-from ..models import Generator
-from ..sampling import sample_sequences
+from seqgan_ray.core.models import Generator
+from seqgan_ray.core.sampling import sample_sequences
+from seqgan_ray.tasks.metrics import nll
 
 
 class Task:

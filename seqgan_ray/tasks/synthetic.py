@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import torch
 
-from ..config import RunConfig
-from ..metrics import nll, sequence_nll
-from ..models import Oracle
-from ..sampling import sample_sequences
-from .base import Task
+from seqgan_ray.config import RunConfig
+from seqgan_ray.core.sampling import sample_sequences
+from seqgan_ray.tasks.base import Task
+from seqgan_ray.tasks.metrics import nll, sequence_nll
+from seqgan_ray.tasks.oracle import Oracle
 
 
 class SyntheticTask(Task):
@@ -28,7 +28,7 @@ class SyntheticTask(Task):
         task = cfg.task
         oracle = Oracle.official(task.oracle_path, task.seq_len, task.start_token)
         if oracle.vocab_size != task.vocab_size:
-            from ..errors import UserError
+            from seqgan_ray.errors import UserError
 
             raise UserError(
                 f"oracle {task.oracle_path} has vocabulary {oracle.vocab_size}, "

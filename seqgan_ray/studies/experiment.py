@@ -1,0 +1,396 @@
+"""The paper's studies as one experiment: shared MLE pre-training, every method as its own
+ordinary run directory, Welch t-tests of SeqGAN against each method on the task's per-sequence
+main metric (synthetic: Table 1 and Figure 2 on NLL-oracle; text and music: §5 on BLEU).
+
+    OUT/pretrain/       MLE pre-training (the state every method but Random starts from)
+    OUT/<method>/       one normal run per method (resumable, runnable on its own)
+    OUT/results.json    everything the table and the plot are made from
+    OUT/results.md      the Table-1-style table, rendered from results.json only
+    OUT/learning_curves.png, OUT/diagnostics.png (the game, diagnostics.py)
+
+With `seeds`, each seed is such an experiment in OUT/seed-S and OUT/results.* hold the results
+over seeds (seeds.py). Independent runs (methods, and every seed's methods) run in parallel
+processes when there are free CPUs; a run whose directory already holds a final evaluation is
+not run again, and an interrupted one resumes, so a killed multi-seed experiment resumes too.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import replace
+from multiprocessing import get_context
+from pathlib import Path
+
+from seqgan_ray.config import METHODS, VARIANTS, RunConfig, method_named, override
+from seqgan_ray.driver.rundir import RunDir, read_metrics
+from seqgan_ray.errors import UserError
+from seqgan_ray.studies.plots import plot_diagnostics, plot_learning_curves
+from seqgan_ray.studies.seeds import aggregate, render_seed_results, seed_config, seed_dir
+from seqgan_ray.studies.significance import welch
+from seqgan_ray.tasks import main_metric
+
+# Paper Table 1 (NLL-oracle); the constant-reward control is ours.
+PAPER_TABLE1 = {
+    "random": 10.310,
+    "mle": 9.038,
+    "ss": 8.985,
+    "pg_bleu": 8.946,
+    "seqgan": 8.736,
+    "constant": None,
+    "shuffled": None,
+}
+LABELS = {
+    "random": "Random",
+    "mle": "MLE",
+    "ss": "Scheduled sampling",
+    "pg_bleu": "PG-BLEU",
+    "constant": "Constant reward (control)",
+    "shuffled": "Shuffled Q (control)",
+    "seqgan": "SeqGAN",
+}
+VARIANT_LABELS = {
+    "baseline": "batch-mean baseline",
+    "logit": "logit reward + baseline",
+    "maligan": "MaliGAN weights",
+}
+LABELS |= {
+    f"{m}+{v}": f"{LABELS[m]} + {text} (variant, not the paper's)"
+    for m in ("seqgan", "shuffled")
+    for v, text in VARIANT_LABELS.items()
+}
+# Paper §5 (BLEU against the whole test set; Nottingham also the pitch MSE, lower is better).
+PAPER_REAL = {
+    "poems": {"bleu2": {"mle": 0.667, "seqgan": 0.739}},
+    "obama": {"bleu3": {"mle": 0.519, "seqgan": 0.556}, "bleu4": {"mle": 0.416, "seqgan": 0.427}},
+    "nottingham": {
+        "bleu4": {"mle": 0.921, "seqgan": 0.941},
+        "mse": {"mle": 22.38, "seqgan": 20.62},
+    },
+}
+# Longest first, so the slowest run starts at once and the short ones fill the other slots
+# (measured on table1-cpu, one core each: SeqGAN 54 min, SS 37, MLE 27, PG-BLEU 18, constant 4,
+# random 1; putting MLE after PG-BLEU left it running alone for its last 11 minutes). `shuffled`
+# and the reward variants (seqgan+logit, ...) cost what SeqGAN costs and start right after it.
+RUN_ORDER = ("seqgan", "shuffled", "ss", "mle", "pg_bleu", "constant", "random")
+REAL_DATA_METHODS = ("seqgan", "mle")  # the paper's real-data comparison
+
+
+def real_data_labels(data: str | Path, preset: str) -> tuple[str, dict]:
+    """The title and paper numbers of a real-data experiment: named after the data directory and
+    the preset; the paper's §5 numbers only when the directory was prepared from the paper's own
+    data (data_presets.paper_dataset: the source's SHA-256), whatever the preset is called."""
+    from seqgan_ray.tasks.sources import PAPER_TITLES, paper_dataset
+
+    name = Path(data).name
+    dataset = paper_dataset(data)
+    if dataset is None:
+        return f"{name} ({preset})", {}
+    return f"{PAPER_TITLES[dataset]} ({name}, {preset})", PAPER_REAL.get(dataset, {})
+
+
+def label(name: str) -> str:
+    return LABELS.get(name, name)
+
+
+def method_config(cfg: RunConfig, name: str) -> RunConfig:
+    """`cfg` running the experiment method `name` (a method, or METHOD+VARIANT)."""
+    return replace(cfg, method=method_named(cfg.method, name))
+
+
+def order_methods(methods: Sequence[str]) -> list[str]:
+    """`methods` longest first: by RUN_ORDER, a variant right after its method."""
+    return sorted(methods, key=lambda m: (RUN_ORDER.index(m.partition("+")[0]), m))
+
+
+def pretrain_config(cfg: RunConfig) -> RunConfig:
+    """MLE pre-training only: the MLE method with no further epochs."""
+    return override(method_config(cfg, "mle"), "schedule", adversarial_iterations=0)
+
+
+def parse_methods(text: str | None, default: tuple[str, ...] = RUN_ORDER) -> tuple[str, ...]:
+    if not text:
+        return default
+    names = tuple(dict.fromkeys(m.strip() for m in text.split(",") if m.strip()))
+    unknown = [m for m in names if m.partition("+")[0] not in METHODS]
+    if unknown or not names:
+        raise UserError(
+            f"unknown method(s) {', '.join(unknown) or '(none)'}; choose from "
+            f"{', '.join(METHODS)}, or seqgan+VARIANT with VARIANT one of {', '.join(VARIANTS)}"
+        )
+    for name in names:  # a bad variant or combination (mle+logit) fails before anything runs
+        method_config(RunConfig(), name)
+    return names
+
+
+def run_experiment(
+    cfg: RunConfig,
+    out: str | Path,
+    methods: Sequence[str] = RUN_ORDER,
+    jobs: int | None = None,
+    echo: Callable[[str], None] = print,
+    title: str = "Synthetic data",
+    paper: dict[str, dict[str, float | None]] | None = None,
+    seeds: Sequence[int] | None = None,
+    progress: bool = False,
+) -> dict:
+    """Run (or finish) the experiment in `out` and write its results; returns results.json's dict.
+
+    `paper` maps a final metric key (nll_oracle, bleu2, mse, ...) to the paper's value per
+    method, shown beside ours (default: Table 1 for the synthetic task). `seeds`: one whole
+    experiment per seed (seeds.seed_config) in OUT/seed-S, and the results over seeds.
+    `progress`: the pre-training's own bar, then runs done / total (progress.py)."""
+    from seqgan_ray.studies.progress import StudyBar, on_terminal
+
+    out = Path(out)
+    _claim(out, cfg, methods, seeds)
+    t0 = time.perf_counter()
+    cpus = os.cpu_count() or 1
+    runs = order_methods(methods)
+    units = (
+        [(cfg, out)] if seeds is None else [(seed_config(cfg, s), seed_dir(out, s)) for s in seeds]
+    )
+
+    # 1. The shared MLE pre-training of each seed, with every core.
+    for unit_cfg, unit_out in units if any(m != "random" for m in runs) else []:
+        echo(f"pre-training G by MLE (shared by every method; seed {unit_cfg.seed}) ...")
+        _run_one(
+            pretrain_config(unit_cfg).to_dict(),
+            str(unit_out / "pretrain"),
+            None,
+            cpus,
+            on_terminal(progress),
+        )
+
+    # 2. The methods of every seed, in parallel where CPUs allow, longest first.
+    work = [(m, unit_cfg, unit_out) for m in runs for unit_cfg, unit_out in units]
+    jobs = max(1, min(jobs or cpus, len(work)))
+    threads = max(1, cpus // jobs)
+    echo(f"running {', '.join(runs)} ({jobs} at a time, {threads} thread(s) each) ...")
+    with (
+        ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool,
+        StudyBar("runs", len(work), progress) as bar,
+    ):
+        futures = {
+            pool.submit(
+                _run_one,
+                method_config(unit_cfg, m).to_dict(),
+                str(unit_out / m),
+                None if m == "random" else str(unit_out / "pretrain"),
+                threads,
+            ): (m, unit_cfg.seed)
+            for m, unit_cfg, unit_out in work
+        }
+        for future in as_completed(futures):
+            summary = future.result()
+            m, seed = futures[future]
+            value = summary[f"final/{main_metric(cfg).key}"]
+            line = f"{m} (seed {seed}): {main_metric(cfg).label} {value:.4f}"
+            echo(f"  {line}")
+            bar.advance(line)
+
+    # 3. Results: each seed's, then (with seeds) those over seeds.
+    if paper is None and cfg.task.kind == "synthetic":
+        paper = {"nll_oracle": PAPER_TABLE1}
+    for unit_cfg, unit_out in units:
+        results = collect_results(unit_out, unit_cfg, runs, title, paper or {})
+        if seeds is not None:
+            _write_results(results, unit_out, [unit_out])
+    if seeds is not None:
+        results = aggregate(out, runs, list(seeds), {"title": title, "config": cfg.to_dict()})
+    # Summed over the invocations that built the experiment (a resumed or re-run experiment
+    # must not report only its last, possibly trivial, invocation).
+    earlier = out / "results.json"
+    before = json.loads(earlier.read_text()).get("wall_s", 0.0) if earlier.exists() else 0.0
+    results["wall_s"] = round(before + time.perf_counter() - t0, 1)
+    _write_results(results, out, [unit_out for _, unit_out in units])
+    return results
+
+
+def _write_results(results: dict, out: Path, units: Sequence[Path]) -> None:
+    """results.json, results.md, learning_curves.png and diagnostics.png of `units`' runs."""
+    (out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    (out / "results.md").write_text(render_results(results))
+    plot_learning_curves(results, out / "learning_curves.png")
+    game = {
+        m: (row["label"], [u / m for u in units])
+        for m, row in results["methods"].items()
+        if m.partition("+")[0] not in ("mle", "ss", "random")  # no g-steps, no D
+    }
+    if game:
+        plot_diagnostics(game, out / "diagnostics.png")
+
+
+def _claim(out: Path, cfg: RunConfig, methods: Sequence[str], seeds: Sequence[int] | None) -> None:
+    """Write experiment.json, or check that an existing one describes the same experiment
+    (methods and seeds may be added: each run and each seed lives in its own directory)."""
+    spec = {"config": cfg.to_dict(), "methods": sorted(methods), "seeds": seeds and list(seeds)}
+    path = out / "experiment.json"
+    if path.exists():
+        old = json.loads(path.read_text())
+        if RunConfig.from_dict(old["config"]) != cfg:
+            raise UserError(f"{out} holds an experiment with another config; choose another --out")
+        path.write_text(json.dumps(spec, indent=2) + "\n")
+        return
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"cannot create {out}: {exc.strerror}") from None
+    path.write_text(json.dumps(spec, indent=2) + "\n")
+
+
+def _run_one(
+    cfg_dict: dict, out: str, init_from: str | None, threads: int, progress: bool = False
+) -> dict:
+    """One method's run in this process: skip if finished, resume if started, else start."""
+
+    from seqgan_ray.core.process import setup_process
+    from seqgan_ray.driver.trainer import train
+
+    setup_process(threads)
+    run, cfg = RunDir(out), RunConfig.from_dict(cfg_dict)
+    if run.final_scores(main_metric(cfg).key).exists():
+        final = [r for r in read_metrics(run.metrics) if r["phase"] == "final"]
+        return final[-1]
+    resume = run.checkpoint.exists()
+    return train(
+        cfg, out, resume=resume, show_progress=progress, init_from=None if resume else init_from
+    )
+
+
+def collect_results(
+    out: Path, cfg: RunConfig, methods: Sequence[str], title: str, paper: dict
+) -> dict:
+    """Per-method final metrics, curves, and Welch t-tests of SeqGAN vs every other method on
+    the per-sequence main metric."""
+    metric = main_metric(cfg)
+    per_sequence = {m: RunDir(out / m).read_final_scores(metric.key) for m in methods}
+    rows = {}
+    for m in methods:
+        values = per_sequence[m]
+        final = _final_row(RunDir(out / m))
+        rows[m] = {
+            "label": label(m),
+            metric.key: float(values.mean()),
+            "std": float(values.std(ddof=1)),
+            "n": int(len(values)),
+            "final": final,
+            "paper": {k: v.get(m) for k, v in paper.items() if v.get(m) is not None},
+            "curve": _curve(RunDir(out / m), metric.key),
+        }
+    tests = {}
+    if "seqgan" in methods:
+        for m in methods:
+            if m != "seqgan":
+                tests[m] = welch(per_sequence["seqgan"], per_sequence[m])
+    pre = RunDir(out / "pretrain")
+    after_mle = _final_row(pre).get(metric.key) if pre.metrics.exists() else None
+    return {
+        "title": title,
+        "metric": {"key": metric.key, "label": metric.label, "higher": metric.higher_is_better},
+        "config": cfg.to_dict(),
+        "pretrain_epochs": cfg.schedule.mle_epochs,
+        "after_mle": after_mle,
+        "methods": rows,
+        "t_tests_vs_seqgan": tests,
+    }
+
+
+def _final_row(run: RunDir) -> dict[str, float]:
+    """The run's final evaluation (every final/ metric, prefix dropped)."""
+    finals = [r for r in read_metrics(run.metrics) if r["phase"] == "final"]
+    if not finals:
+        return {}
+    return {k.removeprefix("final/"): v for k, v in finals[-1].items() if k.startswith("final/")}
+
+
+def _curve(run: RunDir, key: str) -> list[list[float]]:
+    """(epoch, main metric) at every evaluation of a run, pre-training included."""
+    return [
+        [r["epoch"], r[f"eval/{key}"]]
+        for r in read_metrics(run.metrics)
+        if f"eval/{key}" in r and "epoch" in r
+    ]
+
+
+_COLUMN_LABELS = {
+    "nll_oracle": "NLL-oracle",
+    "nll_test": "NLL-test",
+    "mse": "pitch MSE",
+    "length": "mean length",
+}
+
+
+def _column_label(key: str) -> str:
+    return _COLUMN_LABELS.get(key) or (f"BLEU-{key[4:]}" if key.startswith("bleu") else key)
+
+
+def render_results(results: dict) -> str:
+    """results.md from results.json alone (so the table can always be re-made from the JSON)."""
+    if results.get("seeds"):
+        return render_seed_results(results, _format_p)
+    rows, tests = results["methods"], results["t_tests_vs_seqgan"]
+    metric = results.get("metric") or {"key": "nll_oracle", "label": "NLL-oracle", "higher": False}
+    key, label = metric["key"], metric["label"]
+    first = next(iter(rows.values()), {})
+    # Every other final metric, NLL-test last (the diversity side, issue 7), paper values beside.
+    others = [k for k in first.get("final", {}) if k not in (key, "nll_test")]
+    others += ["nll_test"] if "nll_test" in first.get("final", {}) else []
+    direction = "higher" if metric["higher"] else "lower"
+    paper_column = _has_paper(rows, key)  # none for a user's own data
+    head = f"| method | {label} (ours) | ± std |{' paper |' * paper_column} p-value vs SeqGAN (Welch) |"
+    for k in others:
+        head += f" {_column_label(k)} |" + (" paper |" if _has_paper(rows, k) else "")
+    lines = [
+        f"# {results.get('title', 'Synthetic data')}: {label} ({direction} is better)",
+        "",
+        head,
+        "|" + " --- |" * (head.count("|") - 1),
+    ]
+    for m, row in rows.items():
+        paper = _paper(row, key)
+        p = "–" if m not in tests else _format_p(tests[m]["p"])
+        paper = f" {paper} |" if paper_column else ""
+        line = f"| {row['label']} | {row[key]:.3f} | {row['std']:.3f} |{paper} {p} |"
+        for k in others:
+            value = row.get("final", {}).get(k)
+            line += " – |" if value is None else f" {value:.3f} |"
+            line += f" {_paper(row, k)} |" if _has_paper(rows, k) else ""
+        lines.append(line)
+    n = first.get("n", 0)
+    after = results.get("after_mle", results.get("nll_oracle_after_mle"))
+    lines += [
+        "",
+        f"Per-sequence {label} of {n:,} samples per method; the t-tests compare SeqGAN's "
+        "per-sequence values with each method's (two-sided, unequal variances).",
+    ]
+    if after is not None:
+        official = " (the official code's log: 9.07)" if key == "nll_oracle" else ""
+        lines.append(
+            f"{label} after the shared MLE pre-training ({results['pretrain_epochs']} epochs): "
+            f"{after:.3f}{official}."
+        )
+    if "wall_s" in results:
+        lines.append(f"Wall time: {results['wall_s'] / 60:.1f} min.")
+    return "\n".join(lines) + "\n"
+
+
+def _paper(row: dict, key: str) -> str:
+    value = row.get("paper")
+    if not isinstance(value, dict):  # results.json of an older release: one paper number
+        value = {"nll_oracle": value}
+    found = value.get(key)
+    return "–" if found is None else f"{found:.3f}"
+
+
+def _has_paper(rows: dict, key: str) -> bool:
+    return any(_paper(row, key) != "–" for row in rows.values())
+
+
+def _format_p(p: float) -> str:
+    if p == 0.0:
+        return "< 1e-300"
+    return f"{p:.1e}" if p < 1e-3 else f"{p:.3f}"

@@ -1,0 +1,197 @@
+"""Quality–diversity frontiers: each method's final generator swept over sampling temperature.
+
+NLL-oracle (quality) can be won by sharpening a generator: lower the temperature of an MLE model
+and NLL-oracle falls while NLL-test (its NLL of held-out real data, i.e. coverage) rises
+(Caccia et al., "Language GANs Falling Short", ICLR 2020). So a method is better than MLE only
+if its (NLL-test, NLL-oracle) point lies below MLE's *curve* over temperatures, not below MLE's
+single tau = 1 point. This module computes the curves and says where each method lies.
+On text and music the quality axis is the task's BLEU (higher is better) instead.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from seqgan_ray.config import RunConfig
+from seqgan_ray.core.models import Generator
+from seqgan_ray.core.sampling import sample_sequences
+from seqgan_ray.driver import checkpoint
+from seqgan_ray.driver.rundir import RunDir
+from seqgan_ray.errors import UserError
+from seqgan_ray.tasks import Metric, main_metric, make_task
+
+DEFAULT_TEMPERATURES = (0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5)
+
+
+def load_generator(run_dir: str | Path) -> tuple[RunConfig, Generator]:
+    """The generator in a run directory's last checkpoint (CPU, eval mode)."""
+    state = checkpoint.load(RunDir(run_dir).checkpoint)
+    cfg = RunConfig.from_dict(state["config"])
+    t, g = cfg.task, cfg.generator
+    gen = Generator(
+        t.vocab_size,
+        g.emb_dim,
+        g.hidden_dim,
+        t.seq_len,
+        t.start_token,
+        g.init_std,
+        end_token=t.end_token,
+        pad_token=t.pad_token,
+    )
+    gen.load_state_dict(state["learner"]["generator"])
+    return cfg, gen.eval().requires_grad_(False)
+
+
+def parse_temperatures(text: str | None) -> tuple[float, ...]:
+    if not text:
+        return DEFAULT_TEMPERATURES
+    try:
+        values = tuple(float(v) for v in text.split(",") if v.strip())
+    except ValueError:
+        raise UserError(f"--temperatures must be comma-separated numbers (got {text!r})") from None
+    if not values or any(v <= 0 for v in values):
+        raise UserError(f"temperatures must be > 0 (got {text!r})")
+    return tuple(sorted(set(values)))
+
+
+@torch.no_grad()
+def sweep(
+    task,
+    generator: Generator,
+    temperatures: Sequence[float],
+    samples: int,
+    key: tuple,
+    metric: Metric = Metric("nll_oracle", "NLL-oracle", False),
+) -> list[dict[str, float]]:
+    """(temperature, quality, NLL-test) for one generator at each temperature; quality is the
+    task's main metric (NLL-oracle, or BLEU-n on real data).
+
+    Every generator is sampled with the same keys (common random numbers), so differences
+    between methods are not sampling noise of the uniforms.
+    """
+    points = []
+    for tau in temperatures:
+        ys = sample_sequences(generator.policy(), samples, (*key, repr(float(tau))), tau)
+        points.append(
+            {
+                "temperature": float(tau),
+                metric.key: task.quality(ys)[metric.key],
+                "nll_test": task.nll_test(generator, tau),
+            }
+        )
+    return points
+
+
+def pareto_front(points: list[dict], key: str, higher: bool) -> list[dict]:
+    """The points no other point beats on both axes (better quality at no higher NLL-test),
+    by NLL-test. Temperature need not move NLL-test one way: past some tau it rises again
+    (the curve folds back), and the folded-back branch is dominated, not a reference."""
+    sign = 1.0 if higher else -1.0
+    front: list[dict] = []
+    for p in sorted(points, key=lambda p: (p["nll_test"], -sign * p[key])):
+        if not front or sign * p[key] > sign * front[-1][key]:
+            front.append(p)
+    return front
+
+
+def below_curve(
+    points: list[dict], reference: list[dict], key: str = "nll_oracle", higher: bool = False
+) -> dict[str, float]:
+    """Where `points` lie against the `reference` (temperature-tuned MLE's) Pareto front: for
+    each point whose NLL-test lies inside the front's range, its quality minus the front's at
+    that NLL-test (linear between front points). Positive gap = the point beats tuned MLE at
+    equal diversity. A point past the front's highest NLL-test is counted only when the front's
+    best already beats it (MLE at a lower tau might reach further; we do not extrapolate)."""
+    sign = 1.0 if higher else -1.0
+    front = pareto_front(reference, key, higher)
+    xs = np.array([p["nll_test"] for p in front])
+    ys = np.array([p[key] for p in front])
+    gaps = [
+        float(sign * (p[key] - np.interp(p["nll_test"], xs, ys)))  # the front's best past it
+        for p in points
+        if xs[0] <= p["nll_test"] <= xs[-1]
+        or (p["nll_test"] > xs[-1] and sign * (p[key] - ys[-1]) <= 0)
+    ]
+    return {
+        "points_compared": len(gaps),
+        "points_below": sum(g > 0 for g in gaps),
+        "max_gap": max(gaps) if gaps else None,
+    }
+
+
+def run_frontier(
+    out: str | Path,
+    methods: Sequence[str],
+    temperatures: Sequence[float],
+    samples: int,
+    echo: Callable[[str], None] = print,
+    done: Callable[[str], None] | None = None,
+) -> dict:
+    """Sweep the final generator of every method of the experiment in `out`; `done(line)` is
+    called after each method (the study's progress bar)."""
+    out = Path(out)
+    present = [m for m in methods if RunDir(out / m).checkpoint.exists()]
+    if not present:
+        raise UserError(f"{out} holds no finished method runs to sweep")
+    cfg, _ = load_generator(out / present[0])
+    task, metric = make_task(cfg, torch.device("cpu")), main_metric(cfg)
+    curves = {}
+    for m in present:
+        _, gen = load_generator(out / m)
+        curves[m] = sweep(task, gen, temperatures, samples, (cfg.seed, "frontier"), metric)
+        at1 = min(curves[m], key=lambda p: abs(p["temperature"] - 1.0))
+        line = f"{m}: tau=1 {metric.label} {at1[metric.key]:.3f} NLL-test {at1['nll_test']:.3f}"
+        echo(f"  {line}")
+        if done is not None:
+            done(line)
+    verdict = {}
+    if "mle" in curves:
+        verdict = {
+            m: below_curve(c, curves["mle"], metric.key, metric.higher_is_better)
+            for m, c in curves.items()
+            if m != "mle"
+        }
+    result = {
+        "metric": {"key": metric.key, "label": metric.label, "higher": metric.higher_is_better},
+        "temperatures": list(temperatures),
+        "samples": samples,
+        "curves": curves,
+        "vs_temperature_tuned_mle": verdict,
+    }
+    (out / "frontier.json").write_text(json.dumps(result, indent=2) + "\n")
+    plot_frontier(result, out / "frontier.png")
+    return result
+
+
+def plot_frontier(result: dict, path: str | Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from seqgan_ray.studies.experiment import LABELS
+
+    metric = result.get("metric") or {"key": "nll_oracle", "label": "NLL-oracle", "higher": False}
+    key = metric["key"]
+    fig, ax = plt.subplots(figsize=(6.5, 4.5))
+    for m, points in result["curves"].items():
+        xs = [p["nll_test"] for p in points]
+        ys = [p[key] for p in points]
+        (line,) = ax.plot(xs, ys, marker=".", label=LABELS.get(m, m))
+        for p in points:
+            if p["temperature"] == 1.0:
+                ax.plot(p["nll_test"], p[key], "o", mfc="none", ms=9, c=line.get_color())
+    ax.set_xlabel("NLL-test (diversity: lower is better)")
+    better = "higher" if metric["higher"] else "lower"
+    ax.set_ylabel(f"{metric['label']} (quality: {better} is better)")
+    ax.set_title("temperature sweep; circles: tau = 1", fontsize=9)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
