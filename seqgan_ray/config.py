@@ -259,10 +259,19 @@ class ScheduleConfig:
 # plus two controls the paper lacks: `constant` (Q = 1: policy gradient without D) and
 # `shuffled` (SeqGAN's own Q, permuted across the batch at every position before each update:
 # SeqGAN's reward scale and step sizes with no per-sequence information).
-METHODS = ("seqgan", "shuffled", "mle", "ss", "pg_bleu", "constant", "random")
-USES_DISCRIMINATOR = ("seqgan", "shuffled")
-USES_ROLLOUTS = ("seqgan", "shuffled", "pg_bleu")
-POLICY_GRADIENT = ("seqgan", "shuffled", "pg_bleu", "constant")
+# Each method's traits, read through MethodConfig's properties (nothing else tests names):
+# how G is updated after pre-training (pg: REINFORCE, mle: MLE epochs, none: not at all) and
+# what Q is (d: D over Monte Carlo roll-outs, bleu: BLEU of roll-outs, constant: 1 everywhere).
+_TRAITS = {  # name: (update, Q)
+    "seqgan": ("pg", "d"),
+    "shuffled": ("pg", "d"),  # ... permuted across the batch before the update (rewards.py)
+    "mle": ("mle", None),
+    "ss": ("mle", None),  # ... with scheduled sampling's inputs
+    "pg_bleu": ("pg", "bleu"),
+    "constant": ("pg", "constant"),
+    "random": ("none", None),
+}
+METHODS = tuple(_TRAITS)
 # Reward variants (ours, not the paper's): what D's roll-out estimate Q becomes before the update
 # (rewards.py). `reward`: d = Q itself (the paper), logit = log Q/(1-Q), maligan = MaliGAN's
 # normalised weights; `reward_baseline`: batch-mean subtracts the per-position batch mean.
@@ -308,12 +317,12 @@ class MethodConfig:
         )
         _check(
             p,
-            self.reward == "d" or self.name in USES_DISCRIMINATOR,
+            self.reward == "d" or self.uses_discriminator,
             f"reward {self.reward} transforms D's scores; method {self.name} has no D",
         )
         _check(
             p,
-            self.reward_baseline == "none" or self.name in POLICY_GRADIENT[:-1],
+            self.reward_baseline == "none" or self.q_source in ("d", "bleu"),
             f"reward_baseline {self.reward_baseline} needs a policy-gradient method with a "
             f"varying reward (seqgan, shuffled, pg_bleu), not {self.name}",
         )
@@ -332,16 +341,35 @@ class MethodConfig:
         _raise("method config", p)
 
     @property
-    def uses_discriminator(self) -> bool:
-        return self.name in USES_DISCRIMINATOR
-
-    @property
-    def uses_rollouts(self) -> bool:
-        return self.name in USES_ROLLOUTS
+    def trains(self) -> bool:
+        """False for `random`, the paper's random-token baseline: G as initialised."""
+        return _TRAITS[self.name][0] != "none"
 
     @property
     def policy_gradient(self) -> bool:
-        return self.name in POLICY_GRADIENT
+        return _TRAITS[self.name][0] == "pg"
+
+    @property
+    def q_source(self) -> str | None:
+        """What Q is: d (D over roll-outs), bleu (BLEU of roll-outs), constant, or None."""
+        return _TRAITS[self.name][1]
+
+    @property
+    def uses_discriminator(self) -> bool:
+        return self.q_source == "d"
+
+    @property
+    def uses_rollouts(self) -> bool:
+        return self.q_source in ("d", "bleu")
+
+    @property
+    def scheduled_sampling(self) -> bool:
+        return self.name == "ss"
+
+    @property
+    def shuffles_q(self) -> bool:
+        """The `shuffled` control: Q permuted across the batch at every position."""
+        return self.name == "shuffled"
 
     @property
     def is_variant(self) -> bool:

@@ -58,7 +58,7 @@ class Learner:
     def reward(self) -> DiscriminatorReward | BleuReward:
         """What scores a finished roll-out: D (SeqGAN) or BLEU against real data (PG-BLEU)."""
         m = self.cfg.method
-        if m.name != "pg_bleu":
+        if m.q_source != "bleu":
             return DiscriminatorReward(self.discriminator, self.cfg.schedule.score_dtype)
         if self._bleu_reward is None:  # the reference tables are built once per run
             refs = bleu_references(self.real, m.bleu_references, (self.cfg.seed, "bleu_references"))

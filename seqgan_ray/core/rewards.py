@@ -70,7 +70,7 @@ def policy_weights(
     """The per-token weights (B, T) of the REINFORCE loss for `method`, from its Q (B, T):
     shuffled (the control), then the reward transform, then the baseline. Each step treats the
     B sequences of a column alike, so the order of shuffling and transforming does not matter."""
-    if method.name == "shuffled":
+    if method.shuffles_q:
         q = shuffle_q(q, key)
     if method.reward == "logit":
         q = logit_q(q)

@@ -53,8 +53,8 @@ class RayRuntime:
         from seqgan_ray.distributed.layout import check_fits, choose_layout, embedded_layout
         from seqgan_ray.distributed.session import cluster_capacity, connect, is_embedded
 
-        # PG-BLEU's reward lives with the learner's real set: it needs no roll-out workers
-        n = 0 if cfg.method.name == "pg_bleu" else cfg.schedule.rollout_num
+        # PG-BLEU's reward lives with the learner's real set: only D's roll-outs go to workers
+        n = cfg.schedule.rollout_num if cfg.method.uses_discriminator else 0
         num_cpus = None
         if self.layout is None and is_embedded(self.address) and not ray.is_initialized():
             self.layout, num_cpus = embedded_layout(self.options, os.cpu_count() or 1, n)
@@ -84,7 +84,7 @@ class RayRuntime:
             raise UserError("--device cuda needs a GPU for the learner (--learner-gpus > 0)")
         self.learner_actor = self._learner_actor(cfg)
         proxy = LearnerProxy(self.learner_actor, cfg)
-        if lay.workers > 0 and cfg.method.name != "pg_bleu":
+        if lay.workers > 0 and cfg.method.uses_discriminator:
             self.pool = RolloutPool(
                 cfg,
                 min(lay.workers, cfg.schedule.rollout_num),  # a worker per index at most

@@ -69,7 +69,7 @@ class Progress:
 def phase_lengths(cfg: RunConfig) -> tuple[int, int, int]:
     """MLE epochs, D pre-training rounds and adversarial iterations this run's method uses."""
     s, method = cfg.schedule, cfg.method
-    trains = method.name != "random"  # the paper's random-token baseline is G as initialised
+    trains = method.trains
     return (
         s.mle_epochs if trains else 0,
         s.d_pretrain_rounds if method.uses_discriminator else 0,
@@ -235,7 +235,7 @@ def _run(start: Start, run: RunDir, runtime, bar: _ProgressBar, on_checkpoint) -
     # 3. Adversarial training. A baseline replaces it, iteration for iteration (the same budget):
     #    MLE and scheduled sampling train more epochs; PG-BLEU and the constant-reward control
     #    keep the policy gradient with another reward and no D.
-    policy_gradient = method.name not in ("mle", "ss")
+    policy_gradient = method.policy_gradient
     first = progress.start("adversarial")
     if first < iterations and policy_gradient and not learner.adversarial_started():
         learner.start_adversarial()
@@ -244,7 +244,7 @@ def _run(start: Start, run: RunDir, runtime, bar: _ProgressBar, on_checkpoint) -
         stats: dict[str, float] = {}
         rollout_s = 0.0
         if not policy_gradient:
-            omega = ss_omega(it, method.ss_decay) if method.name == "ss" else 1.0
+            omega = ss_omega(it, method.ss_decay) if method.scheduled_sampling else 1.0
             stats["baseline/g_nll"] = learner.mle_epoch(mle_epochs + it, omega)["g_nll"]
             stats["baseline/omega"] = omega
         g_rows = []
