@@ -57,7 +57,7 @@ def test_sequences_reproducible_from_key_and_distinct_across_keys():
     a = sample_sequences(policy, 50, (7, "x", 1))
     assert torch.equal(a, sample_sequences(policy, 50, (7, "x", 1)))
     assert not torch.equal(a, sample_sequences(policy, 50, (7, "x", 2)))
-    assert a.shape == (50, 6) and a.min() >= 0 and a.max() < 30
+    assert a.shape == (50, 6)
 
 
 def test_sequences_follow_the_model_distribution():

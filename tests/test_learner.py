@@ -1,3 +1,7 @@
+"""The learner's training steps on the tiny config (a policy-gradient g-step, a d-step, an MLE
+epoch, the roll-out sync, the adversarial optimizer) and the two losses they minimise, on
+numbers checked by hand."""
+
 import math
 
 import pytest
@@ -58,7 +62,7 @@ def test_discriminator_step_lowers_its_loss():
     for i in range(1, 6):
         last = learner.train_discriminator(negatives, (0, "d", i))
     assert last["d/loss"] < first["d/loss"] - 0.05
-    assert 0.0 <= last["d/acc"] <= 1.0
+    assert last["d/acc"] > first["d/acc"] + 0.2  # and tells real from generated better
 
 
 def test_mle_epochs_lower_the_nll():
