@@ -98,7 +98,7 @@ def ours(d: dict, r: int, rollout: bool) -> dict:
     """Round r of ours, in this process."""
     from seqgan_ray.config import DiscriminatorConfig
     from seqgan_ray.core.d_training import d_epoch, d_optimizer
-    from seqgan_ray.core.rollout import estimate_q
+    from seqgan_ray.core.rollout import DiscriminatorReward, estimate_q
     from seqgan_ray.studies.bench import paper_models
 
     gen, disc = paper_models(V, T)
@@ -114,7 +114,7 @@ def ours(d: dict, r: int, rollout: bool) -> dict:
     if rollout:
         disc.eval()
         t0 = time.perf_counter()
-        estimate_q(gen.policy(), disc, d["y"], N, (0, "compare", r))
+        estimate_q(gen.policy(), DiscriminatorReward(disc), d["y"], N, (0, "compare", r))
         out["rollout_s"].append(time.perf_counter() - t0)
     return out
 

@@ -34,18 +34,20 @@ def learners(ray_cluster):
     runtime.shutdown()
 
 
-def test_pool_q_equals_in_process_q_for_k_1_2_3(learners):
+def test_pool_q_equals_in_process_q_for_k_0_1_2_3(learners):
+    """K = 0: the learner actor's own Learner.q_values, the function the in-process path runs."""
     local, mine, runtime, remote = learners
     torch.set_num_threads(1)
     y = mine.sample(16, (1, "g"))
-    assert torch.equal(y, remote.sample(16, (1, "g")))
+    y_ref = remote.sample(16, (1, "g"))  # Y stays in the object store
+    assert isinstance(y_ref, ray.ObjectRef) and torch.equal(ray.get(y_ref), y)
     expected = local.q_values(mine, y, KEY)
     full = runtime.pool
     try:
-        for k in (1, 2, 3):
-            runtime.pool = full if k == 3 else RolloutPool(CFG, k)
-            assert torch.equal(runtime.q_values(remote, y, KEY), expected), k
-            if runtime.pool is not full:
+        for k in (0, 1, 2, 3):
+            runtime.pool = None if k == 0 else full if k == 3 else RolloutPool(CFG, k)
+            assert torch.equal(runtime.q_values(remote, y_ref, KEY), expected), k
+            if runtime.pool not in (None, full):
                 runtime.pool.shutdown()
     finally:
         runtime.pool = full
@@ -55,8 +57,10 @@ def test_q_after_d_changes_uses_new_weights(learners):
     local, mine, runtime, remote = learners
     torch.set_num_threads(1)
     key = (TINY.seed, "negatives", 0, 0)
+    shipped = runtime._discriminator(remote)
     remote.train_discriminator(runtime.negatives(remote, 64, key), (1, "d"))
     mine.train_discriminator(local.negatives(mine, 64, key), (1, "d"))
+    assert runtime._discriminator(remote) != shipped  # the driver's D update: shipped anew
     y = mine.sample(16, (2, "g"))
     assert torch.equal(runtime.q_values(remote, y, KEY), local.q_values(mine, y, KEY))
 

@@ -3,7 +3,7 @@ import torch
 
 from seqgan_ray.core import rollout
 from seqgan_ray.core.models import Discriminator, Generator
-from seqgan_ray.core.rollout import combine_q, estimate_q, final_reward, rollout_scores
+from seqgan_ray.core.rollout import DiscriminatorReward, combine_q, estimate_q, rollout_rewards
 from seqgan_ray.core.sampling import keyed_generator, sample_sequences
 
 V, T, B, N = 7, 6, 5, 4
@@ -17,6 +17,11 @@ def models():
     disc = Discriminator(V, 5, (1, 2, 3, 6), (3, 4, 2, 3), dropout=0.25).eval()
     y = sample_sequences(gen.policy(), B, (0, "batch"))
     return gen.policy(), disc, y
+
+
+def d_q(policy, disc, y, n=N, score_dtype="float32"):
+    """SeqGAN's Q: roll-outs scored by D."""
+    return estimate_q(policy, DiscriminatorReward(disc, score_dtype), y, n, KEY)
 
 
 def brute_force_q(policy, disc, y):
@@ -50,23 +55,24 @@ def brute_force_q(policy, disc, y):
 
 def test_vectorised_q_equals_brute_force(models):
     policy, disc, y = models
-    q = estimate_q(policy, disc, y, N, KEY)
+    q = d_q(policy, disc, y)
     assert q.shape == (B, T)
     torch.testing.assert_close(q.double(), brute_force_q(policy, disc, y), atol=1e-6, rtol=0)
 
 
 def test_any_partition_of_indices_gives_bit_identical_q(models):
     policy, disc, y = models
-    whole = rollout_scores(policy, disc, y, range(N), KEY)
+    reward = DiscriminatorReward(disc)
+    whole = rollout_rewards(policy, reward, y, range(N), KEY)
     for parts in ([[0], [1], [2], [3]], [[0, 1, 2], [3]], [[0], [1, 2, 3]], [[0, 1], [2, 3]]):
-        shards = torch.cat([rollout_scores(policy, disc, y, p, KEY) for p in parts])
+        shards = torch.cat([rollout_rewards(policy, reward, y, p, KEY) for p in parts])
         assert torch.equal(shards, whole)
-    assert torch.equal(combine_q(whole, final_reward(disc, y)), estimate_q(policy, disc, y, N, KEY))
+    assert torch.equal(combine_q(whole, reward.final(y)), d_q(policy, disc, y))
 
 
 def test_q_at_last_step_is_d_of_y_and_values_are_probabilities(models):
     policy, disc, y = models
-    q = estimate_q(policy, disc, y, N, KEY)
+    q = d_q(policy, disc, y)
     assert torch.equal(q[:, -1], torch.sigmoid(disc(y)))
     assert (q > 0).all() and (q < 1).all()
 
@@ -93,24 +99,24 @@ def test_table_lookup_windows_equal_the_convolution(models, monkeypatch):
         torch.testing.assert_close(
             windows.all_windows(i, y), conv(disc.embed(y)).transpose(1, 2), atol=1e-6, rtol=0
         )
-    with_tables = estimate_q(policy, disc, y, N, KEY)
+    with_tables = d_q(policy, disc, y)
     monkeypatch.setattr(rollout, "TABLE_BUDGET", 0)  # a vocabulary too large for tables
     assert rollout.ConvWindows(disc).tables is None
-    torch.testing.assert_close(estimate_q(policy, disc, y, N, KEY), with_tables, atol=1e-6, rtol=0)
+    torch.testing.assert_close(d_q(policy, disc, y), with_tables, atol=1e-6, rtol=0)
 
 
 def test_chunked_batches_give_the_same_q(models, monkeypatch):
     policy, disc, y = models
-    whole = estimate_q(policy, disc, y, N, KEY)
+    whole = d_q(policy, disc, y)
     monkeypatch.setattr(rollout, "ROWS_PER_CHUNK", 2 * (T - 1))  # 2 sequences a chunk
     monkeypatch.setattr("seqgan_ray.core.sampling.LOGIT_BUDGET", 3 * V)  # 3 logit rows a chunk
-    torch.testing.assert_close(estimate_q(policy, disc, y, N, KEY), whole, atol=1e-6, rtol=0)
+    torch.testing.assert_close(d_q(policy, disc, y), whole, atol=1e-6, rtol=0)
 
 
 def test_bfloat16_scoring_stays_close(models):
     policy, disc, y = models
-    q32 = estimate_q(policy, disc, y, N, KEY)
-    q16 = estimate_q(policy, disc, y, N, KEY, score_dtype="bfloat16")
+    q32 = d_q(policy, disc, y)
+    q16 = d_q(policy, disc, y, score_dtype="bfloat16")
     assert (q16 - q32).abs().max() < 2e-2
 
 
@@ -119,5 +125,5 @@ def test_sequence_of_length_one_has_only_the_final_reward():
     gen = Generator(V, 4, 4, 1)
     disc = Discriminator(V, 4, (1,), (3,)).eval()
     y = sample_sequences(gen.policy(), 3, (0,))
-    q = estimate_q(gen.policy(), disc, y, 2, KEY)
+    q = d_q(gen.policy(), disc, y, 2)
     assert q.shape == (3, 1) and torch.equal(q[:, 0], torch.sigmoid(disc(y)))

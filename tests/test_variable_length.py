@@ -6,7 +6,13 @@ import torch
 
 from seqgan_ray.core import losses
 from seqgan_ray.core.models import Discriminator, Generator
-from seqgan_ray.core.rollout import combine_q, complete_prefixes, prefix_states, rollout_scores
+from seqgan_ray.core.rollout import (
+    DiscriminatorReward,
+    combine_q,
+    complete_prefixes,
+    prefix_states,
+    rollout_rewards,
+)
 from seqgan_ray.core.sampling import keyed_generator, sample_sequences
 from seqgan_ray.tasks.metrics import sequence_nll
 
@@ -65,8 +71,11 @@ def test_partition_invariance_holds_with_an_end_token():
     disc = Discriminator(8, 4, (1, 2, 3), (3, 3, 3)).eval()
     y = sample_sequences(policy, 6, (4, "y"))
     key = (4, "rollout", 0)
-    whole = rollout_scores(policy, disc, y, range(5), key)
-    parts = torch.cat([rollout_scores(policy, disc, y, idx, key) for idx in ([3, 4], [0], [1, 2])])
+    reward = DiscriminatorReward(disc)
+    whole = rollout_rewards(policy, reward, y, range(5), key)
+    parts = torch.cat(
+        [rollout_rewards(policy, reward, y, idx, key) for idx in ([3, 4], [0], [1, 2])]
+    )
     parts = parts[torch.tensor([3, 4, 0, 1, 2]).argsort()]
     d_y = torch.sigmoid(disc(y))
     assert torch.equal(combine_q(whole, d_y), combine_q(parts, d_y))

@@ -46,7 +46,7 @@ def bench_rollout(
     if workers < 0:
         raise UserError(f"--workers must be >= 0 (got {workers})")
     if workers:
-        from seqgan_ray.distributed.bench import time_pool
+        from seqgan_ray.studies.bench import time_pool
 
         result = time_pool(workers, vocab, seq_len, batch, rollouts, repeats, verbose)
         if as_json:

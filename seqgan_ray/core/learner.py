@@ -12,10 +12,15 @@ import torch
 
 from seqgan_ray.config import RunConfig
 from seqgan_ray.core import diagnostics, losses, rewards
-from seqgan_ray.core.baselines import bleu_references, bleu_scorer, scheduled_sampling_log_probs
+from seqgan_ray.core.baselines import (
+    bleu_references,
+    bleu_scorer,
+    constant_q,
+    scheduled_sampling_log_probs,
+)
 from seqgan_ray.core.d_training import d_epoch, d_optimizer
 from seqgan_ray.core.models import Discriminator, Generator, Policy
-from seqgan_ray.core.rollout import BleuReward, DiscriminatorReward
+from seqgan_ray.core.rollout import BleuReward, DiscriminatorReward, estimate_q
 from seqgan_ray.core.sampling import derive_seed, keyed_generator, sample_sequences
 from seqgan_ray.core.tables import batches
 
@@ -23,21 +28,10 @@ from seqgan_ray.core.tables import batches
 class Learner:
     def __init__(self, cfg: RunConfig, task, device: torch.device):
         self.cfg, self.device, self.task = cfg, device, task
-        g, d, tc = cfg.generator, cfg.discriminator, cfg.task
+        g, d = cfg.generator, cfg.discriminator
         torch.manual_seed(derive_seed(cfg.seed, "init"))
-        self.generator = Generator(
-            tc.vocab_size,
-            g.emb_dim,
-            g.hidden_dim,
-            tc.seq_len,
-            tc.start_token,
-            g.init_std,
-            end_token=task.end_token,  # None for fixed-length data (the synthetic task)
-            pad_token=task.pad_token,
-        ).to(device)
-        self.discriminator = Discriminator(
-            tc.vocab_size, d.emb_dim, d.filter_sizes, d.num_filters, d.dropout
-        ).to(device)
+        self.generator = Generator.from_config(cfg).to(device)
+        self.discriminator = Discriminator.from_config(cfg).to(device)
         self.discriminator.eval()  # scoring mode except inside train_discriminator
         self.rollout: Generator | None = None  # beta, created when the adversarial phase starts
         self.g_opt = torch.optim.Adam(self.generator.parameters(), lr=g.lr)
@@ -68,6 +62,17 @@ class Learner:
 
     def sample(self, num: int, key: tuple) -> torch.Tensor:
         return sample_sequences(self.generator.policy(), num, key)
+
+    @torch.no_grad()
+    def q_values(self, y: torch.Tensor, key: tuple) -> torch.Tensor:
+        """Q(s, a) (B, T) of samples Y (B, T), all in this process: the mean reward of N
+        roll-outs of beta (paper Eq. 4; `key` = (seed, "rollout", iteration, g-step)), or the
+        constant control's value. On Ray the pool shards D's roll-outs (distributed/runtime.py)."""
+        m = self.cfg.method
+        if not m.uses_rollouts:  # the constant-reward control
+            return constant_q(y, m.constant_reward)
+        n = self.cfg.schedule.rollout_num
+        return estimate_q(self.rollout_policy(), self.reward(), y.to(self.device), n, key)
 
     def evaluate(self, num: int, key: tuple) -> dict[str, float]:
         """The task's metrics of `num` fresh samples from G at the evaluation temperature

@@ -6,11 +6,14 @@ F total discriminator filters, W number of conv windows.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+if TYPE_CHECKING:
+    from seqgan_ray.config import RunConfig
 
 
 class Policy(NamedTuple):
@@ -92,6 +95,21 @@ class Generator(nn.Module):
         for p in self.parameters():
             nn.init.normal_(p, 0.0, init_std)
 
+    @classmethod
+    def from_config(cls, cfg: RunConfig) -> Generator:
+        """G of a run: the task's sizes and special tokens, the generator section's shapes."""
+        t, g = cfg.task, cfg.generator
+        return cls(
+            t.vocab_size,
+            g.emb_dim,
+            g.hidden_dim,
+            t.seq_len,
+            t.start_token,
+            g.init_std,
+            end_token=t.end_token,  # None for fixed-length data (the synthetic task)
+            pad_token=t.pad_token,
+        )
+
     def teacher_inputs(self, y: torch.Tensor) -> torch.Tensor:
         """(B, T) targets -> (B, T) inputs: the start token, then y shifted right by one."""
         start = y.new_full((y.shape[0], 1), self.start_token)
@@ -158,6 +176,12 @@ class Discriminator(nn.Module):
         for layer in [*self.convs, self.out]:
             nn.init.trunc_normal_(layer.weight, std=0.1, a=-0.2, b=0.2)
             nn.init.constant_(layer.bias, 0.1)
+
+    @classmethod
+    def from_config(cls, cfg: RunConfig) -> Discriminator:
+        """D of a run: the task's vocabulary, the discriminator section's shapes."""
+        d = cfg.discriminator
+        return cls(cfg.task.vocab_size, d.emb_dim, d.filter_sizes, d.num_filters, d.dropout)
 
     def embed(self, y: torch.Tensor) -> torch.Tensor:
         """(B, T) token ids -> (B, E, T), channels first as nn.Conv1d takes them."""

@@ -240,25 +240,6 @@ def rollout_rewards(policy: Policy, reward, y: torch.Tensor, indices: Sequence[i
     return out
 
 
-def rollout_scores(
-    policy: Policy,
-    disc: Discriminator,
-    y: torch.Tensor,
-    indices: Sequence[int],
-    key: tuple,
-    score_dtype: str = "float32",
-) -> torch.Tensor:
-    """SeqGAN's per-index D scores (len(indices), B, T-1); D must be in eval mode (no dropout
-    when scoring, as in the official code)."""
-    return rollout_rewards(policy, DiscriminatorReward(disc, score_dtype), y, indices, key)
-
-
-@torch.no_grad()
-def final_reward(disc: Discriminator, y: torch.Tensor) -> torch.Tensor:
-    """Q at t = T: D(Y) once (B,), not N times."""
-    return DiscriminatorReward(disc).final(y)
-
-
 def combine_q(scores: torch.Tensor, d_y: torch.Tensor) -> torch.Tensor:
     """Per-index scores (N, B, T-1) in index order and D(Y) (B,) -> Q (B, T).
 
@@ -270,20 +251,9 @@ def combine_q(scores: torch.Tensor, d_y: torch.Tensor) -> torch.Tensor:
     return torch.cat([total / scores.shape[0], d_y.unsqueeze(1)], dim=1)
 
 
-def estimate_q(
-    policy: Policy,
-    disc: Discriminator,
-    y: torch.Tensor,
-    rollout_num: int,
-    key: tuple,
-    score_dtype: str = "float32",
-) -> torch.Tensor:
-    """In-process Q(s, a) for Y (B, T) with N = rollout_num roll-outs -> (B, T)."""
-    return estimate_q_with(policy, DiscriminatorReward(disc, score_dtype), y, rollout_num, key)
-
-
 @torch.no_grad()
-def estimate_q_with(policy: Policy, reward, y: torch.Tensor, rollout_num: int, key: tuple):
-    """Q(s, a) (B, T) for any reward (D for SeqGAN, BLEU for PG-BLEU)."""
+def estimate_q(policy: Policy, reward, y: torch.Tensor, rollout_num: int, key: tuple):
+    """Q(s, a) (B, T) of Y (B, T) from N = rollout_num roll-outs of `policy` (beta), scored by
+    `reward` (DiscriminatorReward for SeqGAN, BleuReward for PG-BLEU); one process, all indices."""
     scores = rollout_rewards(policy, reward, y, range(rollout_num), key)
     return combine_q(scores, reward.final(y))

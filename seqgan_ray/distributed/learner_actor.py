@@ -1,8 +1,9 @@
-"""The learner as a Ray actor, and a proxy that lets the driver call it like a local Learner.
+"""The learner as a Ray actor, and `RemoteLearner`, the driver's handle on it.
 
-trainer.py drives a `Learner` through plain method calls; `LearnerProxy` turns each into a remote
-call on the actor, so Algorithm 1 reads the same in-process and on a cluster. Tensors cross the
-boundary on the CPU (the driver may have no GPU); the actor moves them to its device.
+trainer.py drives a `Learner` through plain method calls; `RemoteLearner` has the same methods,
+each one remote call on the actor, so Algorithm 1 reads the same in-process and on a cluster.
+Tensors cross the boundary on the CPU (the driver may have no GPU); the actor moves them to its
+device. The sampled batch Y stays in the object store: the driver holds its reference only.
 """
 
 from __future__ import annotations
@@ -18,14 +19,11 @@ from ray.exceptions import GetTimeoutError, RayActorError, RayError, RayTaskErro
 
 from seqgan_ray.config import RunConfig
 from seqgan_ray.core.learner import Learner
+from seqgan_ray.core.models import Policy
 from seqgan_ray.core.process import resolve_device, setup_process
-from seqgan_ray.core.rollout import estimate_q_with
 from seqgan_ray.core.tables import from_table
 from seqgan_ray.errors import LearnerLost, UserError
 from seqgan_ray.tasks import make_task
-
-# Learner methods after which D's weights differ: roll-out actors must fetch them anew.
-CHANGES_DISCRIMINATOR = frozenset({"train_discriminator", "load_state_dict"})
 
 
 def to_cpu(value: Any) -> Any:
@@ -41,11 +39,6 @@ def to_cpu(value: Any) -> Any:
     return value
 
 
-def tables_to_tokens(refs: list) -> torch.Tensor:
-    """Negatives as Arrow tables (object refs from the sampling tasks) -> one (N, T) tensor."""
-    return from_table(pa.concat_tables(ray.get(refs)))
-
-
 class LearnerActor:
     """Owns a Learner (G, D, beta, optimizers, the real set) in its own process."""
 
@@ -54,30 +47,70 @@ class LearnerActor:
         cfg = RunConfig.from_dict(config)
         device = resolve_device(cfg.device)
         self.learner = Learner(cfg, make_task(cfg, device), device)
-        self.d_version = 0
 
-    def call(self, name: str, *args: Any) -> Any:
-        """Run `learner.name(*args)`; a list of object refs stands for negatives as Arrow tables."""
-        args = tuple(
-            tables_to_tokens(a)
-            if isinstance(a, list) and a and isinstance(a[0], ray.ObjectRef)
-            else a
-            for a in args
-        )
-        result = getattr(self.learner, name)(*args)
-        if name in CHANGES_DISCRIMINATOR:
-            self.d_version += 1
-        return to_cpu(result)
+    def ready(self) -> bool:
+        """Answers once the actor is up (and, while it is, at any time)."""
+        return True
+
+    # --- what the driver calls, in trainer._run's order ---------------------------------------
+    def load_pretrained_generator(self, state: dict) -> None:
+        self.learner.load_pretrained_generator(state)
+
+    def load_state_dict(self, state: dict) -> None:
+        self.learner.load_state_dict(state)
+
+    def set_rng_state(self, state: torch.Tensor) -> None:
+        self.learner.set_rng_state(state)
+
+    def mle_epoch(self, epoch: int, omega: float) -> dict[str, float]:
+        return self.learner.mle_epoch(epoch, omega)
+
+    def train_discriminator(self, negatives: list, key: tuple) -> dict[str, float]:
+        """`negatives`: object refs of the sampling tasks' Arrow tables, concatenated here."""
+        tokens = from_table(pa.concat_tables(ray.get(negatives)))
+        return self.learner.train_discriminator(tokens, key)
+
+    def adversarial_started(self) -> bool:
+        return self.learner.adversarial_started()
+
+    def start_adversarial(self) -> None:
+        self.learner.start_adversarial()
+
+    def sample(self, num: int, key: tuple) -> torch.Tensor:
+        return self.learner.sample(num, key).cpu()
+
+    def q_values(self, y: torch.Tensor, key: tuple) -> torch.Tensor:
+        """Q computed in this actor: without roll-out actors, or for rewards they cannot score
+        (PG-BLEU's BLEU tables live with the real set)."""
+        return self.learner.q_values(y, key).cpu()
+
+    def g_step(self, y: torch.Tensor, q: torch.Tensor, key: tuple) -> dict[str, float]:
+        return self.learner.g_step(y, q, key)
+
+    def sync_rollout(self) -> None:
+        self.learner.sync_rollout()
+
+    def discriminator_diagnostics(self, key: tuple) -> dict[str, float]:
+        return self.learner.discriminator_diagnostics(key)
+
+    def evaluate(self, num: int, key: tuple) -> dict[str, float]:
+        return self.learner.evaluate(num, key)
+
+    def final_evaluation(self, num: int, key: tuple) -> tuple:
+        return to_cpu(self.learner.final_evaluation(num, key))
+
+    def state_dict(self) -> dict:
+        return to_cpu(self.learner.state_dict())
+
+    def rng_state(self) -> torch.Tensor:
+        return self.learner.rng_state()
 
     # --- what the roll-out actors and sampling tasks need, as single objects in the store -----
-    def generator_policy(self):
-        return to_cpu(self.learner.generator_policy())
+    def generator_policy(self) -> Policy:
+        return self.learner.generator_policy().to("cpu")
 
-    def rollout_policy(self):
-        return to_cpu(self.learner.rollout_policy())
-
-    def discriminator_version(self) -> int:
-        return self.d_version
+    def rollout_policy(self) -> Policy:
+        return self.learner.rollout_policy().to("cpu")
 
     def discriminator_state(self) -> dict:
         return to_cpu(self.learner.discriminator.state_dict())
@@ -87,33 +120,71 @@ class LearnerActor:
         """Q at t = T, D(Y), scored once by the learner (as the in-process path does)."""
         return self.learner.reward().final(y.to(self.learner.device)).cpu()
 
-    def q_values(self, y: torch.Tensor, key: tuple) -> torch.Tensor:
-        """Q computed in this actor: rewards the roll-out actors cannot score (PG-BLEU's BLEU
-        tables live with the real set)."""
-        learner = self.learner
-        y = y.to(learner.device)
-        q = estimate_q_with(
-            learner.rollout_policy(), learner.reward(), y, learner.cfg.schedule.rollout_num, key
-        )
-        return q.cpu()
 
-
-class LearnerProxy:
-    """Calls on this object run on the learner actor and return its (CPU) result."""
+class RemoteLearner:
+    """The driver's handle on the learner actor: Learner's methods that trainer.py calls, each
+    waiting for its result. It counts D's updates, all of which the driver issues through it,
+    so the roll-out pool knows when to ship D's weights again without asking the actor."""
 
     def __init__(self, actor: ray.actor.ActorHandle, cfg: RunConfig):
         self.actor, self.cfg = actor, cfg
+        self.d_version = 0  # D's updates so far (loaded or trained) by this learner actor
 
-    def __getattr__(self, name: str):
-        if name.startswith("_"):
-            raise AttributeError(name)
+    def _get(self, ref: ray.ObjectRef) -> Any:
+        with learner_failures(self.actor):
+            return ray.get(ref)
 
-        def remote_call(*args: Any) -> Any:
-            with learner_failures(self.actor):
-                return ray.get(self.actor.call.remote(name, *args))
+    def load_pretrained_generator(self, state: dict) -> None:
+        self._get(self.actor.load_pretrained_generator.remote(state))
 
-        remote_call.__name__ = name
-        return remote_call
+    def load_state_dict(self, state: dict) -> None:
+        self._get(self.actor.load_state_dict.remote(state))
+        self.d_version += 1
+
+    def set_rng_state(self, state: torch.Tensor) -> None:
+        self._get(self.actor.set_rng_state.remote(state))
+
+    def mle_epoch(self, epoch: int, omega: float = 1.0) -> dict[str, float]:
+        return self._get(self.actor.mle_epoch.remote(epoch, omega))
+
+    def train_discriminator(self, negatives: list[ray.ObjectRef], key: tuple) -> dict[str, float]:
+        stats = self._get(self.actor.train_discriminator.remote(negatives, key))
+        self.d_version += 1
+        return stats
+
+    def adversarial_started(self) -> bool:
+        return self._get(self.actor.adversarial_started.remote())
+
+    def start_adversarial(self) -> None:
+        self._get(self.actor.start_adversarial.remote())
+
+    def sample(self, num: int, key: tuple) -> ray.ObjectRef:
+        """Y's reference, once Y exists (so the driver's roll-out timer starts after sampling):
+        the roll-outs and g_step read Y from the object store, never through the driver."""
+        y = self.actor.sample.remote(num, key)
+        ray.wait([y], fetch_local=False)
+        return y
+
+    def g_step(self, y: ray.ObjectRef, q: torch.Tensor, key: tuple) -> dict[str, float]:
+        return self._get(self.actor.g_step.remote(y, q, key))
+
+    def sync_rollout(self) -> None:
+        self._get(self.actor.sync_rollout.remote())
+
+    def discriminator_diagnostics(self, key: tuple) -> dict[str, float]:
+        return self._get(self.actor.discriminator_diagnostics.remote(key))
+
+    def evaluate(self, num: int, key: tuple) -> dict[str, float]:
+        return self._get(self.actor.evaluate.remote(num, key))
+
+    def final_evaluation(self, num: int, key: tuple) -> tuple:
+        return self._get(self.actor.final_evaluation.remote(num, key))
+
+    def state_dict(self) -> dict:
+        return self._get(self.actor.state_dict.remote())
+
+    def rng_state(self) -> torch.Tensor:
+        return self._get(self.actor.rng_state.remote())
 
 
 @contextmanager
@@ -133,7 +204,7 @@ def learner_failures(actor: ray.actor.ActorHandle):
 
 def is_alive(actor: ray.actor.ActorHandle, timeout_s: float = 60.0) -> bool:
     try:
-        ray.get(actor.discriminator_version.remote(), timeout=timeout_s)
+        ray.get(actor.ready.remote(), timeout=timeout_s)
     except RayActorError:
         return False
     except GetTimeoutError:  # busy is not dead

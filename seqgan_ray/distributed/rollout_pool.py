@@ -36,10 +36,7 @@ class RolloutWorker:
         self.device = torch.device(
             "cuda" if torch.cuda.is_available() and ray.get_gpu_ids() else "cpu"
         )
-        tc, d = cfg.task, cfg.discriminator
-        self.disc = Discriminator(
-            tc.vocab_size, d.emb_dim, d.filter_sizes, d.num_filters, d.dropout
-        ).to(self.device)
+        self.disc = Discriminator.from_config(cfg).to(self.device)
         self.disc.eval()  # scoring never uses dropout (as the official code)
         self.score_dtype = cfg.schedule.score_dtype
         self.version = -1

@@ -21,11 +21,10 @@ from pathlib import Path
 import torch
 
 from seqgan_ray.config import RunConfig
-from seqgan_ray.core.baselines import constant_q, ss_omega
+from seqgan_ray.core.baselines import ss_omega
 from seqgan_ray.core.diagnostics import mean_over_steps
 from seqgan_ray.core.learner import Learner
 from seqgan_ray.core.process import resolve_device
-from seqgan_ray.core.rollout import estimate_q_with
 from seqgan_ray.core.sampling import NEGATIVE_SHARDS, sample_negatives
 from seqgan_ray.driver import checkpoint
 from seqgan_ray.driver.rundir import MetricsLog, RunDir
@@ -44,9 +43,7 @@ class LocalRuntime:
         return Learner(cfg, make_task(cfg, device), device)
 
     def q_values(self, learner: Learner, y: torch.Tensor, key: tuple) -> torch.Tensor:
-        return estimate_q_with(
-            learner.rollout_policy(), learner.reward(), y, learner.cfg.schedule.rollout_num, key
-        )
+        return learner.q_values(y, key)
 
     def negatives(self, learner: Learner, num: int, key: tuple) -> torch.Tensor:
         return sample_negatives(learner.generator_policy(), num, key, NEGATIVE_SHARDS)
@@ -249,12 +246,10 @@ def _run(start: Start, run: RunDir, runtime, bar: _ProgressBar, on_checkpoint) -
             stats["baseline/omega"] = omega
         g_rows = []
         for g in range(s.g_steps if policy_gradient else 0):
+            # on Ray, Y stays in the object store: the driver passes its reference along
             y = learner.sample(s.batch_size, (seed, "g_batch", it, g))
             t1 = time.perf_counter()
-            if method.uses_rollouts:
-                q = runtime.q_values(learner, y, (seed, "rollout", it, g))
-            else:
-                q = constant_q(y, method.constant_reward)
+            q = runtime.q_values(learner, y, (seed, "rollout", it, g))  # Eq. 4 (or a constant)
             rollout_s += time.perf_counter() - t1
             g_rows.append(learner.g_step(y, q, (seed, "shuffle", it, g)))
             stats |= g_rows[-1]

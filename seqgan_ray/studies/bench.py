@@ -1,4 +1,5 @@
-"""Benchmarks of the hot paths, at the paper's sizes by default (used by `seqgan-ray bench`)."""
+"""Benchmarks of the hot paths, at the paper's sizes by default (used by `seqgan-ray bench`):
+Q in one process and on a pool of roll-out actors, and an epoch of D training."""
 
 from __future__ import annotations
 
@@ -12,32 +13,41 @@ from seqgan_ray.config import (
     PAPER_FILTER_SIZES,
     PAPER_NUM_FILTERS,
     DiscriminatorConfig,
-    GeneratorConfig,
+    RunConfig,
+    SyntheticTaskConfig,
 )
 from seqgan_ray.core.d_training import d_epoch, d_optimizer
 from seqgan_ray.core.models import Discriminator, Generator
-from seqgan_ray.core.rollout import estimate_q
+from seqgan_ray.core.rollout import DiscriminatorReward, combine_q, estimate_q
 from seqgan_ray.core.sampling import sample_sequences
 from seqgan_ray.errors import UserError
 
 FILTER_TABLES = {"paper": 1, "quarter": 4}  # divisor of the paper's filter counts (table1-cpu: 4)
 
 
-def paper_models(
-    vocab: int, seq_len: int, seed: int = 0, filters: str = "paper"
-) -> tuple[Generator, Discriminator]:
-    """G and D with the paper's shapes (D's filters longer than T dropped), randomly initialised."""
+def paper_config(vocab: int, seq_len: int, filters: str = "paper") -> RunConfig:
+    """The paper's G and D shapes at vocabulary `vocab` and length `seq_len` (D's filters longer
+    than T dropped; `quarter`: a quarter of each filter count)."""
     if vocab < 2 or seq_len < 1:
         raise UserError(f"need vocab >= 2 and seq_len >= 1 (got {vocab}, {seq_len})")
     if filters not in FILTER_TABLES:
         raise UserError(f"filters must be one of {', '.join(FILTER_TABLES)} (got {filters!r})")
-    g, d = GeneratorConfig(), DiscriminatorConfig()
     div = FILTER_TABLES[filters]
     table = [(h, c // div) for h, c in zip(PAPER_FILTER_SIZES, PAPER_NUM_FILTERS) if h <= seq_len]
+    sizes, counts = zip(*table)
+    return RunConfig(
+        task=SyntheticTaskConfig(vocab_size=vocab, seq_len=seq_len),
+        discriminator=DiscriminatorConfig(filter_sizes=sizes, num_filters=counts),
+    )
+
+
+def paper_models(
+    vocab: int, seq_len: int, seed: int = 0, filters: str = "paper"
+) -> tuple[Generator, Discriminator]:
+    """G and D of `paper_config`, randomly initialised (D in eval mode, as roll-outs score)."""
+    cfg = paper_config(vocab, seq_len, filters)
     torch.manual_seed(seed)
-    gen = Generator(vocab, g.emb_dim, g.hidden_dim, seq_len, init_std=g.init_std)
-    disc = Discriminator(vocab, d.emb_dim, *zip(*table), d.dropout).eval()
-    return gen, disc
+    return Generator.from_config(cfg), Discriminator.from_config(cfg).eval()
 
 
 def d_forward_flops(disc: Discriminator, seq_len: int) -> int:
@@ -146,7 +156,7 @@ def time_rollout(
         if device == "cuda":
             torch.cuda.synchronize()
         t0 = time.perf_counter()
-        q = estimate_q(policy, disc, y, rollouts, (0, "bench", r), score_dtype)
+        q = estimate_q(policy, DiscriminatorReward(disc, score_dtype), y, rollouts, (0, "bench", r))
         if device == "cuda":
             torch.cuda.synchronize()
         times.append(time.perf_counter() - t0)
@@ -182,17 +192,71 @@ def precision_check(policy, disc, y, rollouts: int, key: tuple, score_dtype: str
     A bias shift leaves the completions and the rounding of every GEMM unchanged."""
     if score_dtype == "float32":
         return {"q_max_abs_diff_vs_fp32": 0.0, "q_small_max_rel_diff_vs_fp32": 0.0}
-    q_ref = estimate_q(policy, disc, y, rollouts, key, "float32")
-    abs_diff = float((q - q_ref).abs().max())
+
+    def q_with(d: Discriminator, dtype: str) -> torch.Tensor:
+        return estimate_q(policy, DiscriminatorReward(d, dtype), y, rollouts, key)
+
+    abs_diff = float((q - q_with(disc, "float32")).abs().max())
     half = shifted(disc, y, 0.5)
-    abs_half = estimate_q(policy, half, y, rollouts, key, score_dtype) - estimate_q(
-        policy, half, y, rollouts, key, "float32"
-    )
+    abs_half = q_with(half, score_dtype) - q_with(half, "float32")
     small = shifted(disc, y, 1e-3)
-    q_small = estimate_q(policy, small, y, rollouts, key, "float32")
-    rel = (estimate_q(policy, small, y, rollouts, key, score_dtype) - q_small).abs() / q_small
+    q_small = q_with(small, "float32")
+    rel = (q_with(small, score_dtype) - q_small).abs() / q_small
     return {
         "q_max_abs_diff_vs_fp32": max(abs_diff, float(abs_half.abs().max())),
         "q_small_max_rel_diff_vs_fp32": float(rel.max()),
         "q_small_median": float(q_small.median()),
+    }
+
+
+def time_pool(
+    workers: int, vocab: int, seq_len: int, batch: int, rollouts: int, repeats: int, verbose: bool
+) -> dict:
+    """Seconds per g-step's Q on a pool of K one-CPU roll-out actors at the paper's sizes, split
+    into the actors' compute and the rest (broadcast, scheduling, gather)."""
+    import ray
+
+    from seqgan_ray.distributed.rollout_pool import RolloutPool
+    from seqgan_ray.distributed.session import connect
+
+    connect(None, verbose, num_cpus=workers)
+    cfg = paper_config(vocab, seq_len)
+    gen, disc = paper_models(vocab, seq_len)
+    pool = RolloutPool(cfg, workers)
+    policy = gen.policy()
+    y = sample_sequences(policy, batch, (0, "bench_batch"))
+    d_ref = ray.put(disc.state_dict())
+    with torch.no_grad():
+        d_y = disc(y).sigmoid()
+    steps, overheads, broadcasts = [], [], []
+    try:
+        for r in range(repeats + 1):  # the first step loads D into every actor: a warm-up
+            t0 = time.perf_counter()
+            policy_ref = ray.put(policy)  # once per g-step, shared by every actor
+            t1 = time.perf_counter()
+            scores = pool.scores(policy_ref, 0, d_ref, y, rollouts, (0, "bench", r))
+            combine_q(scores, d_y)
+            wall = time.perf_counter() - t0
+            if r:
+                steps.append(wall)
+                broadcasts.append(t1 - t0)
+                overheads.append(wall - pool.last_compute_s)
+    finally:
+        pool.shutdown()
+    step = statistics.median(steps)
+    overhead = statistics.median(overheads)
+    return {
+        "workers": workers,
+        "seconds_per_q": step,
+        "min": min(steps),
+        "max": max(steps),
+        "actor_compute_s": step - overhead,
+        "broadcast_s": statistics.median(broadcasts),
+        "overhead_s": overhead,
+        "overhead_fraction": overhead / step,
+        "repeats": repeats,
+        "vocab": vocab,
+        "seq_len": seq_len,
+        "batch": batch,
+        "rollouts": rollouts,
     }

@@ -32,17 +32,7 @@ def load_generator(run_dir: str | Path) -> tuple[RunConfig, Generator]:
     """The generator in a run directory's last checkpoint (CPU, eval mode)."""
     state = checkpoint.load(RunDir(run_dir).checkpoint)
     cfg = RunConfig.from_dict(state["config"])
-    t, g = cfg.task, cfg.generator
-    gen = Generator(
-        t.vocab_size,
-        g.emb_dim,
-        g.hidden_dim,
-        t.seq_len,
-        t.start_token,
-        g.init_std,
-        end_token=t.end_token,
-        pad_token=t.pad_token,
-    )
+    gen = Generator.from_config(cfg)
     gen.load_state_dict(state["learner"]["generator"])
     return cfg, gen.eval().requires_grad_(False)
 
