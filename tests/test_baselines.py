@@ -18,7 +18,7 @@ from seqgan_ray.core.models import Generator
 from seqgan_ray.core.rollout import (
     BleuReward,
     complete_prefixes,
-    estimate_q_with,
+    estimate_q,
     prefix_states,
     rollout_rewards,
 )
@@ -78,7 +78,7 @@ def test_pg_bleu_reward_is_the_bleu_of_each_completed_rollout():
         expected = [scorer.score(row.numpy()) for row in seqs]
         expected = torch.tensor(expected, dtype=torch.float32).view(T - 1, B).t()
         assert torch.allclose(scores[j], expected)
-    q = estimate_q_with(policy, reward, y, 2, key)
+    q = estimate_q(policy, reward, y, 2, key)
     assert torch.allclose(q[:, -1], torch.tensor(scorer.scores(y.numpy()), dtype=torch.float32))
 
 

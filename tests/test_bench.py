@@ -67,3 +67,14 @@ def test_rollout_bench_reports_the_error_of_bf16_where_q_is_small(capsys):
     assert 1e-4 < r["q_small_median"] < 1e-2  # D shifted so that its median P(real) is 1e-3
     assert 0 < r["q_small_max_rel_diff_vs_fp32"] < 0.05  # the gate's bf16 GEMM moves Q a little
     assert 0 < r["q_max_abs_diff_vs_fp32"] < 1e-3
+
+
+def test_rollout_bench_on_a_pool_splits_the_step_into_compute_and_overhead(capsys, ray_cluster):
+    tiny = ("--vocab", "50", "--seq-len", "6", "--batch", "4", "--rollouts", "4")
+    code, out, err = run_cli(
+        capsys, "bench", "rollout", *tiny, "--repeats", "2", "--workers", "2", "--json"
+    )
+    assert code == 0, err
+    r = json.loads(out)
+    assert {"workers": 2, "rollouts": 4, "repeats": 2}.items() <= r.items()
+    assert r["actor_compute_s"] > 0 and r["overhead_s"] > 0  # both parts of the step measured
