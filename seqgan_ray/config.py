@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from seqgan_ray.core.bleu import SMOOTHINGS
 from seqgan_ray.errors import UserError
 
 # Paper Table 5 (synthetic data, T = 20): CNN filter window sizes and filter counts.
@@ -27,6 +28,12 @@ class ConfigError(UserError, ValueError):
 def _check(problems: list[str], ok: bool, message: str) -> None:
     if not ok:
         problems.append(message)
+
+
+def _check_smoothing(problems: list[str], smoothing: str) -> None:
+    """The evaluation's and PG-BLEU's `bleu_smoothing`: one of core/bleu.py's SMOOTHINGS."""
+    ok = smoothing in SMOOTHINGS
+    _check(problems, ok, f"bleu_smoothing must be {' or '.join(SMOOTHINGS)} (got {smoothing!r})")
 
 
 def _raise(name: str, problems: list[str]) -> None:
@@ -125,16 +132,8 @@ class DataTaskConfig:
             len(self.bleu_orders) >= 1 and all(1 <= n <= 5 for n in self.bleu_orders),
             f"bleu_orders must be orders in 1..5 (got {self.bleu_orders})",
         )
-        _check(
-            p,
-            self.bleu_smoothing in ("none", "method1"),
-            f"bleu_smoothing must be none or method1 (got {self.bleu_smoothing!r})",
-        )
+        _check_smoothing(p, self.bleu_smoothing)
         _raise("task config", p)
-
-    @property
-    def oracle_path(self) -> None:  # real data has no oracle
-        return None
 
 
 @dataclass(frozen=True)
@@ -156,10 +155,6 @@ class GeneratorConfig:
         _check(p, self.adv_lr is None or self.adv_lr > 0, f"adv_lr must be > 0 (got {self.adv_lr})")
         _check(p, self.grad_clip > 0, f"grad_clip must be > 0 (got {self.grad_clip})")
         _raise("generator config", p)
-
-    @property
-    def adversarial_lr(self) -> float:
-        return self.lr if self.adv_lr is None else self.adv_lr
 
 
 @dataclass(frozen=True)
@@ -198,14 +193,14 @@ class DiscriminatorConfig:
 class ScheduleConfig:
     """Algorithm 1's schedule, evaluation and checkpointing."""
 
-    batch_size: int = 64  # official: BATCH_SIZE = 64 (G and D)
-    mle_epochs: int = 120  # official: PRE_EPOCH_NUM = 120
-    d_pretrain_rounds: int = 50  # official: 50 rounds of fresh negatives
-    adversarial_iterations: int = 200  # official: TOTAL_BATCH = 200
-    g_steps: int = 1  # official: 1 generator update per iteration
-    d_steps: int = 5  # official: 5 discriminator rounds per iteration
-    k_epochs: int = 3  # official: 3 epochs over each round's data
-    rollout_num: int = 16  # official: N = 16 Monte Carlo roll-outs
+    batch_size: int = 64  # sequences per G and D batch (official: BATCH_SIZE = 64)
+    mle_epochs: int = 120  # MLE pre-training epochs (official: PRE_EPOCH_NUM = 120)
+    d_pretrain_rounds: int = 50  # D pre-training rounds of fresh negatives (official: 50)
+    adversarial_iterations: int = 200  # adversarial iterations (official: TOTAL_BATCH = 200)
+    g_steps: int = 1  # generator updates per iteration (official: 1)
+    d_steps: int = 5  # discriminator rounds per iteration (official: 5)
+    k_epochs: int = 3  # epochs per discriminator round, k (official: 3)
+    rollout_num: int = 16  # Monte Carlo roll-outs N (official: 16)
     # beta <- rate * beta + (1 - rate) * theta after each iteration's g-steps. 0 (default) is
     # beta <- theta, Algorithm 1 line 18. The official rollout.py *looks* like a blend with rate
     # 0.8 but is not one: its roll-out weights are tf.identity reads of the generator's live
@@ -213,15 +208,16 @@ class ScheduleConfig:
     # Python attributes and the official run always rolled out with the current G
     # (LantaoYu/SeqGAN issues #23, #28, #29). A rate > 0 is a real moving average: our variant,
     # not the paper's (our former default, 0.8, measured the README's Table 1).
-    rollout_update_rate: float = 0.0
+    rollout_update_rate: float = 0.0  # beta <- rate*beta + (1-rate)*theta (paper: 0, beta <- theta)
     num_negatives: int | None = None  # negatives per d-step; None = |S| (official: 10,000)
     num_positives: int | None = None  # real sequences per d-step, drawn anew; None = all of S
-    eval_interval: int = 5  # official: NLL-oracle every 5 epochs, both phases
-    eval_samples: int = 10_000  # official: generate_num = 10,000
-    test_samples: int = 100_000  # paper Table 1: final NLL-oracle over 100,000 samples
+    eval_interval: int = 5  # epochs between evaluations (official: NLL-oracle every 5, both phases)
+    eval_samples: int = 10_000  # samples per evaluation (official: generate_num = 10,000)
+    test_samples: int = 100_000  # samples for the final evaluation (paper Table 1: 100,000)
     checkpoint_every: int = 10  # adversarial iterations between checkpoints (ours)
-    temperature: float = 1.0  # sampling temperature of evaluation and generation (training: 1)
-    score_dtype: str = "float32"  # "bfloat16": D's highway gate GEMM in bf16, Q moves < 1e-3 (ours)
+    temperature: float = 1.0  # sampling temperature of evaluation and samples.txt (training: 1)
+    # float32, or bfloat16 for D in roll-outs: its highway gate GEMM in bf16 moves Q < 1e-3 (ours)
+    score_dtype: str = "float32"
 
     def __post_init__(self) -> None:
         p: list[str] = []
@@ -289,14 +285,17 @@ VARIANTS = {
 class MethodConfig:
     """The training method; every method shares the task, generator and MLE pre-training."""
 
-    name: str = "seqgan"
+    name: str = "seqgan"  # seqgan; baselines mle, ss, pg_bleu, random; controls constant, shuffled
     bleu_n: int = 3  # PG-BLEU: the paper-era code's BLEU-3 weights
     bleu_references: float = 0.4  # PG-BLEU: references = this fraction of S, drawn at random
     bleu_smoothing: str = "method1"  # nltk SmoothingFunction().method1 (a zero 3-gram count != 0)
     ss_decay: float = 0.002  # scheduled sampling: omega falls from 1 by this per epoch (paper)
     constant_reward: float = 1.0  # the constant-reward control's Q for every token
-    reward: str = "d"  # d (paper: Q = mean D over roll-outs); logit, maligan: our variants
-    reward_baseline: str = "none"  # none (paper); batch-mean: our variant (REINFORCE baseline)
+    # d (the paper: Q = D's P(real), averaged over roll-outs); ours, not the paper's: logit
+    # (log D/(1-D)) or maligan (MaliGAN's normalised weights D/(1-D) over the batch)
+    reward: str = "d"
+    # none (the paper) or batch-mean (ours: a REINFORCE baseline, Q's per-position batch mean)
+    reward_baseline: str = "none"
 
     def __post_init__(self) -> None:
         p: list[str] = []
@@ -332,11 +331,7 @@ class MethodConfig:
             0 < self.bleu_references <= 1,
             f"bleu_references must be in (0, 1] (got {self.bleu_references})",
         )
-        _check(
-            p,
-            self.bleu_smoothing in ("none", "method1"),
-            f"bleu_smoothing must be none or method1 (got {self.bleu_smoothing!r})",
-        )
+        _check_smoothing(p, self.bleu_smoothing)
         _check(p, 0 <= self.ss_decay <= 1, f"ss_decay must be in [0, 1] (got {self.ss_decay})")
         _raise("method config", p)
 
@@ -396,8 +391,8 @@ class RunConfig:
     discriminator: DiscriminatorConfig = field(default_factory=DiscriminatorConfig)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     method: MethodConfig = field(default_factory=MethodConfig)
-    seed: int = 88  # official: SEED = 88
-    device: str = "auto"  # auto = cuda when available, else cpu
+    seed: int = 88  # run seed (official: SEED = 88)
+    device: str = "auto"  # auto (cuda when available, else cpu), cpu or cuda
 
     def __post_init__(self) -> None:
         p: list[str] = []

@@ -1,16 +1,22 @@
-"""Named presets: RunConfig instances, not files (`--preset NAME`). `paper` is the dataclass
-defaults (config.py); the others shrink it for CPUs, tests or the paper's ablations.
+"""Every named preset (`--preset NAME`): instances, not files.
 
-The real-data presets (text-cpu, poems, ...) live in data_presets.py, built on `demo` and `tiny`.
+Synthetic data (PRESETS): RunConfig instances; `paper` is the dataclass defaults (config.py), the
+others shrink it for CPUs, tests or the paper's ablations.
+Real data (DATA_PRESETS, paper §5): everything but the data, bound to a prepared directory by
+`DataPreset.bind`; D's filter table follows the data's sequence length (`filter_table`). The
+`*-cpu` ones are sized for 2 CPU cores like `demo`, which they start from; `text-cpu` and
+`music-cpu` fit any prepared directory; `poems*`, `obama*`, `nottingham*` are the paper's studies.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 from seqgan_ray.config import (
+    PAPER_FILTER_SIZES,
     PAPER_NUM_FILTERS,
     ConfigError,
+    DataTaskConfig,
     DiscriminatorConfig,
     GeneratorConfig,
     RunConfig,
@@ -179,3 +185,87 @@ def preset(name: str) -> RunConfig:
         return PRESETS[name]
     except KeyError:
         raise ConfigError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}") from None
+
+
+def filter_table(seq_len: int, fraction: float = 1.0) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """D's (window sizes, filter counts) for sequences of length T, at `fraction` of the counts.
+
+    T = 20 is Table 5 exactly. Other lengths keep Table 5's shape: windows 1..min(10, T) with
+    its counts, then a window of round(T / 2) when that exceeds 10, and one of T, 160 filters
+    each (T = 32 gives 1..10, 16, 32)."""
+    if seq_len == 20:
+        sizes, counts = PAPER_FILTER_SIZES, PAPER_NUM_FILTERS
+    else:
+        small = [h for h in PAPER_FILTER_SIZES if h <= min(10, seq_len)]
+        large = [h for h in (round(seq_len / 2), seq_len) if h > 10]
+        sizes = tuple(dict.fromkeys([*small, *large]))
+        counts = tuple(PAPER_NUM_FILTERS[h - 1] if h <= 10 else 160 for h in sizes)
+    return tuple(sizes), tuple(max(1, round(c * fraction)) for c in counts)
+
+
+@dataclass(frozen=True)
+class DataPreset:
+    """A preset for real data: everything but the data, which `bind` takes from a prepared
+    directory (sizes, special ids) — D's filter table follows the data's sequence length."""
+
+    kind: str
+    bleu_orders: tuple[int, ...]
+    filter_fraction: float = 1.0  # of Table 5's filter counts
+    discriminator: DiscriminatorConfig = field(default_factory=DiscriminatorConfig)
+    generator: GeneratorConfig = field(default_factory=GeneratorConfig)
+    schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
+    device: str = "auto"
+
+    def bind(self, data: DataTaskConfig) -> RunConfig:
+        sizes, counts = filter_table(data.seq_len, self.filter_fraction)
+        return RunConfig(
+            task=replace(data, bleu_orders=self.bleu_orders),
+            generator=self.generator,
+            discriminator=replace(self.discriminator, filter_sizes=sizes, num_filters=counts),
+            schedule=self.schedule,
+            device=self.device,
+        )
+
+
+# The paper's real-data studies (§5) at the official code's schedule (GPU-sized, like `paper`),
+# and `*-cpu` versions sized for 2 CPU cores: D at a quarter of the filters, one d-step of one
+# epoch on 5,000 negatives + 5,000 real sequences, a shorter schedule (README "Real data").
+_CPU_SCHEDULE = replace(
+    DEMO.schedule,
+    mle_epochs=30,
+    d_pretrain_rounds=5,
+    adversarial_iterations=40,
+    eval_samples=1_000,
+    test_samples=5_000,
+)
+_TINY_DATA = DataPreset(
+    kind="text",
+    bleu_orders=(2,),
+    filter_fraction=0.04,
+    discriminator=DiscriminatorConfig(emb_dim=8),
+    generator=GeneratorConfig(emb_dim=8, hidden_dim=8),
+    schedule=replace(TINY.schedule, num_negatives=64, num_positives=64),
+    device="cpu",
+)
+DATA_PRESETS: dict[str, DataPreset] = {
+    "poems": DataPreset("text", (2,)),
+    "obama": DataPreset("text", (3, 4)),
+    "nottingham": DataPreset("music", (4,)),
+    "poems-cpu": DataPreset("text", (2,), 0.25, schedule=_CPU_SCHEDULE),
+    "obama-cpu": DataPreset("text", (3, 4), 0.25, schedule=_CPU_SCHEDULE),
+    "nottingham-cpu": DataPreset("music", (4,), 0.25, schedule=_CPU_SCHEDULE),
+    # Any prepared directory on 2 CPU cores: the *-cpu schedule, BLEU-2 (main) and BLEU-4 for
+    # text, BLEU-4 and the pitch MSE for music.
+    "text-cpu": DataPreset("text", (2, 4), 0.25, schedule=_CPU_SCHEDULE),
+    "music-cpu": DataPreset("music", (4,), 0.25, schedule=_CPU_SCHEDULE),
+    "text-tiny": _TINY_DATA,
+    "music-tiny": replace(_TINY_DATA, kind="music", bleu_orders=(4,)),
+}
+
+
+def data_preset(name: str, kind: str) -> DataPreset:
+    found = DATA_PRESETS.get(name)
+    if found is None or found.kind != kind:
+        names = [n for n, p in DATA_PRESETS.items() if p.kind == kind]
+        raise ConfigError(f"unknown {kind} preset {name!r}; choose one of {', '.join(names)}")
+    return found

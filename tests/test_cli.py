@@ -9,6 +9,9 @@ import torch
 from seqgan_ray import config as C
 from seqgan_ray import presets
 from seqgan_ray.cli import app as cli
+from seqgan_ray.cli import common as cli_common
+from seqgan_ray.cli import experiment as cli_experiment
+from seqgan_ray.cli.options import flag_params
 from seqgan_ray.driver.rundir import read_metrics
 from seqgan_ray.driver.trainer import LocalRuntime, train
 
@@ -168,16 +171,39 @@ def test_corrupt_checkpoint_and_existing_run_are_refused_without_loss(tmp_path, 
     assert (out / "metrics.jsonl").read_text() == '{"phase": "mle", "step": 0}\n'
 
 
-def test_schedule_options_mirror_the_dataclass():
-    import typer.main
+# A valid value unlike the tiny preset's for every config flag that is not an int (ints: + 1)
+FLAG_VALUES = {
+    "rollout_update_rate": 0.5, "temperature": 0.7, "score_dtype": "bfloat16", "device": "cuda",
+    "name": "mle", "reward": "maligan", "reward_baseline": "batch-mean",
+}  # fmt: skip
 
-    command = typer.main.get_command(cli.app).commands["train"].commands["synthetic"]
-    options = {p.name for p in command.params}
-    fields = {f.name for f in dataclasses.fields(C.ScheduleConfig)}
-    assert set(cli.SCHEDULE_OPTIONS) <= fields
-    assert set(cli.SCHEDULE_OPTIONS) <= options
-    # every schedule field a user would tune from the command line is exposed
-    assert fields - set(cli.SCHEDULE_OPTIONS) == set()
+
+@pytest.mark.parametrize(
+    "command, flag_sets",
+    [
+        ("train synthetic", cli.TRAIN_FLAGS),
+        ("experiment synthetic", cli_experiment.EXPERIMENT_FLAGS),
+        ("sweep synthetic", (cli_common.REWARD_FLAGS,)),
+    ],
+)
+def test_every_config_flag_reaches_the_printed_config(capsys, command, flag_sets):
+    """The flags are generated from the config dataclasses (cli/options.py): `--field VALUE`
+    ends up as that field of the config `--print-config` prints, and nothing else changes."""
+    for flags in flag_sets:
+        for param, name in flag_params(flags):
+            base = presets.TINY if flags.section == "run" else getattr(presets.TINY, flags.section)
+            value = FLAG_VALUES[name] if name in FLAG_VALUES else (getattr(base, name) or 99) + 1
+            option = "--" + param.name.replace("_", "-")
+            code, out, err = run_cli(
+                capsys, *command.split(), "--preset", "tiny", option, value, "--print-config"
+            )
+            assert code == 0, (option, err)
+            if flags.section == "run":
+                expected = dataclasses.replace(presets.TINY, **{name: value})
+            else:
+                changed = dataclasses.replace(base, **{name: value})
+                expected = dataclasses.replace(presets.TINY, **{flags.section: changed})
+            assert C.RunConfig.from_dict(json.loads(out)) == expected, option
 
 
 def test_bench_rollout_json(capsys):

@@ -12,6 +12,7 @@ import pytest
 from conftest import SHARED_DATA
 from test_cli import run_cli
 
+from seqgan_ray import presets
 from seqgan_ray.studies.experiment import PAPER_REAL, real_data_labels
 from seqgan_ray.tasks import main_metric
 from seqgan_ray.tasks import sources as P
@@ -89,16 +90,20 @@ def test_a_directory_prepared_before_fingerprints_is_judged_by_its_source(captio
 
 
 def test_general_cpu_presets_fit_any_prepared_directory(captions, tmp_path):
-    cfg = P.data_preset("text-cpu", "text").bind(read_data_config("text", captions / "captions"))
+    cfg = presets.data_preset("text-cpu", "text").bind(
+        read_data_config("text", captions / "captions")
+    )
     assert cfg.task.seq_len == 9 and cfg.task.bleu_orders == (2, 4)
     assert main_metric(cfg).key == "bleu2"
-    assert cfg.schedule == P.DATA_PRESETS["poems-cpu"].schedule  # the *-cpu schedule
+    assert cfg.schedule == presets.DATA_PRESETS["poems-cpu"].schedule  # the *-cpu schedule
     (tmp_path / "midi").mkdir()
     rng = np.random.default_rng(0)
     for i in range(4):
         keys_to_midi(40 + rng.integers(0, 5, size=40), tmp_path / "midi" / f"t{i}.mid")
     prepare_music(tmp_path / "midi", tmp_path / "tunes", seq_len=16)
-    music = P.data_preset("music-cpu", "music").bind(read_data_config("music", tmp_path / "tunes"))
+    music = presets.data_preset("music-cpu", "music").bind(
+        read_data_config("music", tmp_path / "tunes")
+    )
     assert music.task.seq_len == 16 and main_metric(music).key == "bleu4"
     assert P.paper_dataset(tmp_path / "tunes") is None
     assert json.loads((tmp_path / "tunes" / "prepare.json").read_text())["source_sha256"]

@@ -9,7 +9,7 @@ from seqgan_ray.config import PAPER_FILTER_SIZES, PAPER_NUM_FILTERS
 from seqgan_ray.core import losses
 from seqgan_ray.core.d_training import d_epoch, d_optimizer
 from seqgan_ray.core.models import Discriminator
-from seqgan_ray.tasks.sources import filter_table
+from seqgan_ray.presets import filter_table
 
 V, B, L2 = 40, 12, 0.2
 TABLES = {

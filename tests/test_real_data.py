@@ -12,11 +12,11 @@ from scipy import stats
 from test_cli import run_cli
 
 from seqgan_ray import config as C
+from seqgan_ray import presets as P
 from seqgan_ray.core.bleu import BleuScorer, strip_at
 from seqgan_ray.core.tables import from_table, read_table
 from seqgan_ray.driver.rundir import read_metrics
 from seqgan_ray.studies.experiment import PAPER_REAL, render_results
-from seqgan_ray.tasks import sources as P
 from seqgan_ray.tasks.corpus import read_data_config
 from seqgan_ray.tasks.music import keys_to_midi, melody_keys, prepare_music
 from seqgan_ray.tasks.text import detokenize, load_vocab, prepare_text

@@ -7,7 +7,6 @@ import pytest
 from seqgan_ray import config as C
 from seqgan_ray import presets
 from seqgan_ray.errors import UserError
-from seqgan_ray.tasks import sources as P
 
 pytest.importorskip("ray")
 from seqgan_ray.studies.tune import run_sweep  # noqa: E402
@@ -73,7 +72,9 @@ def test_a_text_sweep_maximises_bleu(ray_cluster, tmp_path):
     lines = [" ".join(words[(i + j) % 6] for j in range(3 + i % 4)) for i in range(120)]
     (tmp_path / "corpus.txt").write_text("\n".join(lines) + "\n")
     prepare_text(tmp_path / "corpus.txt", tmp_path / "data", tokenizer="space", seq_len=8)
-    base = P.data_preset("text-tiny", "text").bind(read_data_config("text", tmp_path / "data"))
+    base = presets.data_preset("text-tiny", "text").bind(
+        read_data_config("text", tmp_path / "data")
+    )
     base = C.override(base, "schedule", adversarial_iterations=2, eval_interval=1)
     space = {"schedule.rollout_num": {"choice": [2, 3]}}
     outcome = run_sweep(base, tmp_path / "s", space, 2, 2, "fifo", 1, False, echo=lambda _: None)

@@ -24,7 +24,7 @@ def test_default_space_covers_the_papers_fragile_knobs():
 
 def test_trial_parameters_apply_to_their_sections():
     cfg = apply_params(presets.TINY, {"schedule.g_steps": 3, "generator.adv_lr": 0.002})
-    assert cfg.schedule.g_steps == 3 and cfg.generator.adversarial_lr == 0.002
+    assert cfg.schedule.g_steps == 3 and cfg.generator.adv_lr == 0.002
     assert cfg.task == presets.TINY.task
     with pytest.raises(C.ConfigError, match="rollout_num"):
         apply_params(presets.TINY, {"schedule.rollout_num": 0})

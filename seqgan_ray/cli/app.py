@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import typer
@@ -11,15 +12,18 @@ import typer
 from seqgan_ray import config as C
 from seqgan_ray.cli.bench import bench_app, set_threads
 from seqgan_ray.cli.common import (
-    BASELINE_OPTION,
-    PRINT_CONFIG_OPTION,
-    REWARD_OPTION,
+    METHOD_FLAGS,
+    ORACLE_OPTION,
+    RUN_FLAGS,
     base_config,
-    data_command,
-    with_method,
+    data_argument,
+    data_preset_option,
+    print_config_opt,
+    with_overrides,
 )
 from seqgan_ray.cli.data import metrics_app, prepare_app, sample
 from seqgan_ray.cli.experiment import experiment_app
+from seqgan_ray.cli.options import Flags, Overrides, command, flag_names, opt
 from seqgan_ray.cli.sweep import sweep_app
 from seqgan_ray.core.process import setup_process
 from seqgan_ray.errors import UserError
@@ -38,211 +42,146 @@ app.command("sample")(sample)
 app.command("report")(report)
 app.add_typer(sweep_app, name="sweep")
 
-# Options of `train synthetic` that override ScheduleConfig fields of the same name
-# (tests/test_cli.py keeps this list and the dataclass in step).
-SCHEDULE_OPTIONS = (
-    "batch_size",
-    "mle_epochs",
-    "d_pretrain_rounds",
-    "adversarial_iterations",
-    "g_steps",
-    "d_steps",
-    "k_epochs",
-    "rollout_num",
-    "rollout_update_rate",
-    "num_negatives",
-    "num_positives",
-    "eval_interval",
-    "eval_samples",
-    "test_samples",
-    "checkpoint_every",
-    "temperature",
-    "score_dtype",
-)
+# The config fields `train` sets from the command line, each as --field-name (cli/options.py)
+TRAIN_FLAGS = (RUN_FLAGS, METHOD_FLAGS, Flags("schedule", C.ScheduleConfig))
+
+
+@dataclass(frozen=True)
+class TrainOptions:
+    """The options of every `train` command besides its preset, data and config flags."""
+
+    config: Path | None = opt(
+        None, "a config.json (a run's, or a sweep's best_config.json) instead of --preset"
+    )
+    out: Path | None = opt(None, "run directory (default runs/TASK-PRESET-TIME)")
+    resume: Path | None = opt(None, "continue the run in this directory from its last checkpoint")
+    threads: int | None = opt(None, "torch CPU threads (default: all cores)")
+    progress: bool = opt(True, "show a progress bar")
+    use_ray: bool = opt(
+        True, "run on Ray (default) or everything in this process", "--ray/--no-ray"
+    )
+    address: str | None = opt(
+        None,
+        "Ray cluster to join ('auto' on a cluster node); default: RAY_ADDRESS, else a private "
+        "local Ray",
+    )
+    rollout_workers: int | None = opt(
+        None,
+        "roll-out actors K (default: as many as fit, one per CPU; 0: roll-outs in the learner)",
+    )
+    cpus_per_rollout_worker: float | None = opt(
+        None, "CPUs (= torch threads) per actor (default 1, a fraction on a small cluster)"
+    )
+    gpus_per_rollout_worker: float | None = opt(
+        None, "GPUs per roll-out actor (0.25 ok; default: a share of the cluster's GPUs)"
+    )
+    learner_cpus: float | None = opt(
+        None, "CPUs of the learner actor (default: all cores locally, 1 on a cluster)"
+    )
+    learner_gpus: float | None = opt(
+        None, "GPUs of the learner actor (default: 1 when the cluster has GPUs)"
+    )
+    max_learner_restarts: int = opt(
+        3, "times a lost learner actor is rebuilt from the last checkpoint before giving up"
+    )
+    verbose: bool = opt(False, "show Ray's start-up and worker logs")
+    print_config: bool = print_config_opt()
 
 
 @train_app.command("synthetic")
+@command(options=TrainOptions, overrides=TRAIN_FLAGS)
 def train_synthetic(
     preset: str = typer.Option(
         "paper", help="paper (DESIGN.md §2, for GPUs), demo (~5 min on 2 CPU cores) or tiny"
     ),
-    config: Path | None = typer.Option(
-        None, help="a config.json (a run's, or a sweep's best_config.json) instead of --preset"
-    ),
-    oracle: Path | None = typer.Option(
-        None, help="official target_params(_py3).pkl; default: a seeded random oracle"
-    ),
-    out: Path | None = typer.Option(None, help="run directory (default runs/TASK-PRESET-TIME)"),
-    seed: int | None = typer.Option(None, help="run seed (paper: 88)"),
-    method: str | None = typer.Option(
-        None,
-        help="seqgan (default), a baseline (mle, ss, pg_bleu, random) or control (constant, "
-        "shuffled); METHOD+VARIANT (seqgan+logit) sets the reward options too",
-    ),
-    reward: str | None = REWARD_OPTION,
-    reward_baseline: str | None = BASELINE_OPTION,
-    resume: Path | None = typer.Option(
-        None, help="continue the run in this directory from its last checkpoint"
-    ),
-    device: str | None = typer.Option(None, help="auto, cpu or cuda"),
-    threads: int | None = typer.Option(None, help="torch CPU threads (default: all cores)"),
-    batch_size: int | None = typer.Option(None, help="sequences per G and D batch"),
-    mle_epochs: int | None = typer.Option(None, help="MLE pre-training epochs"),
-    d_pretrain_rounds: int | None = typer.Option(None, help="D pre-training rounds"),
-    adversarial_iterations: int | None = typer.Option(None, help="adversarial iterations"),
-    g_steps: int | None = typer.Option(None, help="generator updates per iteration"),
-    d_steps: int | None = typer.Option(None, help="discriminator rounds per iteration"),
-    k_epochs: int | None = typer.Option(None, help="epochs per discriminator round (k)"),
-    rollout_num: int | None = typer.Option(None, help="Monte Carlo roll-outs N"),
-    rollout_update_rate: float | None = typer.Option(
-        None, help="beta <- rate*beta + (1-rate)*theta"
-    ),
-    num_negatives: int | None = typer.Option(None, help="negatives per d-step (default |S|)"),
-    num_positives: int | None = typer.Option(
-        None, help="real sequences per d-step, drawn anew each time (default all of S)"
-    ),
-    eval_interval: int | None = typer.Option(None, help="epochs between evaluations"),
-    eval_samples: int | None = typer.Option(None, help="samples per evaluation"),
-    test_samples: int | None = typer.Option(
-        None, help="samples for the final evaluation (NLL-oracle or BLEU)"
-    ),
-    checkpoint_every: int | None = typer.Option(
-        None, help="adversarial iterations between checkpoints"
-    ),
-    temperature: float | None = typer.Option(
-        None, help="sampling temperature for evaluation and samples.txt (training samples at 1)"
-    ),
-    score_dtype: str | None = typer.Option(None, help="float32 or bfloat16 for D in roll-outs"),
-    progress: bool = typer.Option(True, help="show a progress bar"),
-    use_ray: bool = typer.Option(
-        True, "--ray/--no-ray", help="run on Ray (default) or everything in this process"
-    ),
-    address: str | None = typer.Option(
-        None,
-        help="Ray cluster to join ('auto' on a cluster node); default: RAY_ADDRESS, "
-        "else a private local Ray",
-    ),
-    rollout_workers: int | None = typer.Option(
-        None,
-        help="roll-out actors K (default: as many as fit, one per CPU; 0: roll-outs in the learner)",
-    ),
-    cpus_per_rollout_worker: float | None = typer.Option(
-        None, help="CPUs (= torch threads) per actor (default 1, a fraction on a small cluster)"
-    ),
-    gpus_per_rollout_worker: float | None = typer.Option(
-        None, help="GPUs per roll-out actor (0.25 ok; default: a share of the cluster's GPUs)"
-    ),
-    learner_cpus: float | None = typer.Option(
-        None, help="CPUs of the learner actor (default: all cores locally, 1 on a cluster)"
-    ),
-    learner_gpus: float | None = typer.Option(
-        None, help="GPUs of the learner actor (default: 1 when the cluster has GPUs)"
-    ),
-    max_learner_restarts: int = typer.Option(
-        3, help="times a lost learner actor is rebuilt from the last checkpoint before giving up"
-    ),
-    verbose: bool = typer.Option(False, help="show Ray's start-up and worker logs"),
-    print_config: bool = PRINT_CONFIG_OPTION,
+    oracle: Path | None = ORACLE_OPTION,
+    *,
+    options: TrainOptions,
+    overrides: Overrides,
 ) -> None:
     """Run the paper's synthetic-data experiment (oracle LSTM, Algorithm 1)."""
-    _train("synthetic", None, **locals())
+    _train("synthetic", None, preset, oracle, options, overrides)
+
+
+@train_app.command("text")
+@command(options=TrainOptions, overrides=TRAIN_FLAGS)
+def train_text(
+    data: Path = data_argument("text"),
+    preset: str = data_preset_option("poems", "text"),
+    *,
+    options: TrainOptions,
+    overrides: Overrides,
+) -> None:
+    """Train on a prepared text corpus (BLEU against its test split, paper §5)."""
+    _train("text", data, preset, None, options, overrides)
+
+
+@train_app.command("music")
+@command(options=TrainOptions, overrides=TRAIN_FLAGS)
+def train_music(
+    data: Path = data_argument("music"),
+    preset: str = data_preset_option("nottingham", "music"),
+    *,
+    options: TrainOptions,
+    overrides: Overrides,
+) -> None:
+    """Train on prepared MIDI melodies (BLEU-4, pitch MSE; paper §5)."""
+    _train("music", data, preset, None, options, overrides)
 
 
 def _train(
     kind: str,
     data: Path | None,
-    *,
     preset: str,
-    config: Path | None,
     oracle: Path | None,
-    out: Path | None,
-    seed: int | None,
-    method: str | None,
-    reward: str | None,
-    reward_baseline: str | None,
-    resume: Path | None,
-    device: str | None,
-    threads: int | None,
-    progress: bool,
-    use_ray: bool,
-    address: str | None,
-    rollout_workers: int | None,
-    cpus_per_rollout_worker: float | None,
-    gpus_per_rollout_worker: float | None,
-    learner_cpus: float | None,
-    learner_gpus: float | None,
-    verbose: bool,
-    max_learner_restarts: int = 3,
-    print_config: bool = False,
-    **schedule,
+    o: TrainOptions,
+    overrides: Overrides,
 ) -> None:
     """`train synthetic|text|music`: build the config (or take a run's to resume) and train."""
     from seqgan_ray.driver.trainer import train
 
-    set_threads(threads)
-    if max_learner_restarts < 0:
-        raise UserError(f"--max-learner-restarts must be >= 0 (got {max_learner_restarts})")
-    if resume is not None:
-        given = [f"--{k.replace('_', '-')}" for k, v in schedule.items() if v is not None]
-        given += [
-            f"--{k}"
-            for k, v in {
-                "config": config,
-                "oracle": oracle,
-                "seed": seed,
-                "device": device,
-                "method": method,
-                "reward": reward,
-                "reward-baseline": reward_baseline,
-            }.items()
-            if v is not None
-        ]
-        if given or (out is not None and out != resume):
+    set_threads(o.threads)
+    if o.max_learner_restarts < 0:
+        raise UserError(f"--max-learner-restarts must be >= 0 (got {o.max_learner_restarts})")
+    if o.resume is not None:
+        given = flag_names(overrides, TRAIN_FLAGS)
+        given += [f"--{k}" for k, v in {"config": o.config, "oracle": oracle}.items() if v]
+        if given or (o.out is not None and o.out != o.resume):
             raise UserError(
                 f"--resume continues a run with its saved config; drop {', '.join(given) or '--out'}"
             )
-        cfg, run_dir = None, resume
+        cfg, run_dir = None, o.resume
     else:
-        cfg = base_config(kind, data, preset, config, oracle)
-        cfg = C.override(cfg, "schedule", **schedule)
-        cfg = C.override(cfg, "run", seed=seed, device=device)
-        cfg = with_method(cfg, method, reward, reward_baseline)
-        name = config.stem if config else preset
-        run_dir = out or Path("runs") / f"{kind}-{name}-{time.strftime('%Y%m%d-%H%M%S')}"
-    if print_config:  # nothing is written or started
-        saved = None if cfg is not None else C.RunConfig.from_file(resume / "config.json")
+        cfg = with_overrides(base_config(kind, data, preset, o.config, oracle), overrides)
+        name = o.config.stem if o.config else preset
+        run_dir = o.out or Path("runs") / f"{kind}-{name}-{time.strftime('%Y%m%d-%H%M%S')}"
+    if o.print_config:  # nothing is written or started
+        saved = None if cfg is not None else C.RunConfig.from_file(o.resume / "config.json")
         typer.echo((cfg or saved).to_json())
         return
     t0 = time.perf_counter()
     ray_options = dict(
-        rollout_workers=rollout_workers,
-        cpus_per_rollout_worker=cpus_per_rollout_worker,
-        gpus_per_rollout_worker=gpus_per_rollout_worker,
-        learner_cpus=learner_cpus,
-        learner_gpus=learner_gpus,
+        rollout_workers=o.rollout_workers,
+        cpus_per_rollout_worker=o.cpus_per_rollout_worker,
+        gpus_per_rollout_worker=o.gpus_per_rollout_worker,
+        learner_cpus=o.learner_cpus,
+        learner_gpus=o.learner_gpus,
     )
-    runtime = _ray_runtime(address, verbose, **ray_options) if use_ray else None
+    runtime = _ray_runtime(o.address, o.verbose, **ray_options) if o.use_ray else None
     try:
         summary = train(
             cfg,
             run_dir,
-            resume=resume is not None,
-            show_progress=progress,
+            resume=o.resume is not None,
+            show_progress=o.progress,
             runtime=runtime,
-            max_learner_restarts=max_learner_restarts,
+            max_learner_restarts=o.max_learner_restarts,
         )
     finally:
         if runtime is not None:
             runtime.shutdown()
     summary["wall_s"] = round(time.perf_counter() - t0, 1)
     _print_summary(summary)
-
-
-for _kind, _preset, _doc in (
-    ("text", "poems", "Train on a prepared text corpus (BLEU against its test split, paper §5)."),
-    ("music", "nottingham", "Train on prepared MIDI melodies (BLEU-4, pitch MSE; paper §5)."),
-):
-    train_app.command(_kind)(data_command(train_synthetic, _kind, _preset, _train, _doc))
 
 
 def _ray_runtime(address: str | None, verbose: bool, **options):

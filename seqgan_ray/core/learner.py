@@ -138,8 +138,9 @@ class Learner:
     def start_adversarial(self) -> None:
         """beta <- theta, and a fresh Adam for the policy gradient (official: a second optimizer)."""
         self.rollout = copy.deepcopy(self.generator).requires_grad_(False)
+        g = self.cfg.generator  # adv_lr None: the official single learning rate
         self.g_adv_opt = torch.optim.Adam(
-            self.generator.parameters(), lr=self.cfg.generator.adversarial_lr
+            self.generator.parameters(), lr=g.lr if g.adv_lr is None else g.adv_lr
         )
 
     def g_step(self, y: torch.Tensor, q: torch.Tensor, key: tuple = ()) -> dict[str, float]:
