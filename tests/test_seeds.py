@@ -115,7 +115,16 @@ def test_results_over_seeds_have_per_seed_values_and_intervals(three_seeds):
             [np.load(out / f"seed-{s}" / m / "final_nll_oracle.npy") for s in (1, 2, 3)]
         )
         assert row["nll_oracle"] == pytest.approx(pooled.mean()) and row["n"] == len(pooled)
-        assert len(row["band"]) == len(row["curve"]) > 0
+        # the curve is the seeds' mean at each evaluated epoch, the band their min and max
+        curves = [
+            json.loads((out / f"seed-{s}" / "results.json").read_text())["methods"][m]["curve"]
+            for s in (1, 2, 3)
+        ]
+        assert [e for e, _ in row["curve"]] == [e for e, _ in curves[0]] != []
+        for (e, mean), (e_band, lo, hi), *points in zip(row["curve"], row["band"], *curves):
+            values = [v for _, v in points]
+            assert e == e_band and all(p[0] == e for p in points)
+            assert mean == pytest.approx(np.mean(values)) and (lo, hi) == (min(values), max(values))
     seqgan = [r["nll_oracle"] for r in results["methods"]["seqgan"]["seeds"]]
     for m in ("mle", "shuffled"):
         other = [r["nll_oracle"] for r in results["methods"][m]["seeds"]]

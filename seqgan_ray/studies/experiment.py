@@ -333,7 +333,7 @@ def render_results(results: dict) -> str:
     if results.get("seeds"):
         return render_seed_results(results, _format_p)
     rows, tests = results["methods"], results["t_tests_vs_seqgan"]
-    metric = results.get("metric") or {"key": "nll_oracle", "label": "NLL-oracle", "higher": False}
+    metric = results["metric"]
     key, label = metric["key"], metric["label"]
     first = next(iter(rows.values()), {})
     # Every other final metric, NLL-test last (the diversity side, issue 7), paper values beside.
@@ -345,7 +345,7 @@ def render_results(results: dict) -> str:
     for k in others:
         head += f" {_column_label(k)} |" + (" paper |" if _has_paper(rows, k) else "")
     lines = [
-        f"# {results.get('title', 'Synthetic data')}: {label} ({direction} is better)",
+        f"# {results['title']}: {label} ({direction} is better)",
         "",
         head,
         "|" + " --- |" * (head.count("|") - 1),
@@ -361,7 +361,7 @@ def render_results(results: dict) -> str:
             line += f" {_paper(row, k)} |" if _has_paper(rows, k) else ""
         lines.append(line)
     n = first.get("n", 0)
-    after = results.get("after_mle", results.get("nll_oracle_after_mle"))
+    after = results.get("after_mle")
     lines += [
         "",
         f"Per-sequence {label} of {n:,} samples per method; the t-tests compare SeqGAN's "
@@ -379,10 +379,7 @@ def render_results(results: dict) -> str:
 
 
 def _paper(row: dict, key: str) -> str:
-    value = row.get("paper")
-    if not isinstance(value, dict):  # results.json of an older release: one paper number
-        value = {"nll_oracle": value}
-    found = value.get(key)
+    found = row["paper"].get(key)
     return "–" if found is None else f"{found:.3f}"
 
 

@@ -39,7 +39,7 @@ def _pyplot():
 def plot_learning_curves(results: dict, path: str | Path) -> None:
     """The main metric against epoch for every method, the pre-training/adversarial boundary
     marked (the paper's Figure 2); a method's `band` ([epoch, lo, hi] over seeds) is shaded."""
-    metric = results.get("metric") or {"key": "nll_oracle", "label": "NLL-oracle"}
+    metric = results["metric"]
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for m, row in results["methods"].items():

@@ -138,7 +138,7 @@ def render_seed_results(results: dict, format_p) -> str:
     first = next(iter(rows.values()))
     others = [k for k in first["final"] if k != key]
     # no paper column for a user's own data (experiment.real_data_labels)
-    has_paper = any(row.get("paper", {}).get(key) is not None for row in rows.values())
+    has_paper = any(row["paper"].get(key) is not None for row in rows.values())
     head = (
         f"| method | {label}: mean of seeds ± 95 % CI | per seed ({', '.join(map(str, seeds))}) "
         + ("| paper " if has_paper else "")
@@ -146,14 +146,14 @@ def render_seed_results(results: dict, format_p) -> str:
     )
     head += "".join(f" {k.replace('_', '-')} ± 95 % CI |" for k in others)
     lines = [
-        f"# {results.get('title', 'Synthetic data')}: {label} over {len(seeds)} seeds "
+        f"# {results['title']}: {label} over {len(seeds)} seeds "
         f"({'higher' if metric['higher'] else 'lower'} is better)",
         "",
         head,
         "|" + " --- |" * (head.count("|") - 1),
     ]
     for m, row in rows.items():
-        paper = row.get("paper", {}).get(key)
+        paper = row["paper"].get(key)
         test = tests.get(m)
         pair = "–" if test is None or test["paired"] is None else format_p(test["paired"]["p"])
         welch = "–" if test is None else ", ".join(
