@@ -101,7 +101,7 @@ class DataTaskConfig:
 
     The sizes and special ids come from the directory itself (`bind_data`); the paper's quality
     metric is BLEU of every sample against the whole test split, at the orders in `bleu_orders`
-    (the first is the main metric), and for music also the pitch MSE (musicdata.pitch_mse)."""
+    (the first is the main metric), and for music also the pitch MSE (tasks.music.pitch_mse)."""
 
     kind: str = "text"
     data: str = ""  # the prepared directory (train.arrow, test.arrow, vocab.json)

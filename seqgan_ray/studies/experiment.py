@@ -82,7 +82,7 @@ REAL_DATA_METHODS = ("seqgan", "mle")  # the paper's real-data comparison
 def real_data_labels(data: str | Path, preset: str) -> tuple[str, dict]:
     """The title and paper numbers of a real-data experiment: named after the data directory and
     the preset; the paper's §5 numbers only when the directory was prepared from the paper's own
-    data (data_presets.paper_dataset: the source's SHA-256), whatever the preset is called."""
+    data (tasks.sources.paper_dataset: the source's SHA-256), whatever the preset is called."""
     from seqgan_ray.tasks.sources import PAPER_TITLES, paper_dataset
 
     name = Path(data).name

@@ -1,6 +1,6 @@
 """`seqgan-ray sample`: a trained run's generator decoded back to what the data was.
 
-Text is detokenized with the run's vocabulary, tunes are written as MIDI files (musicdata's
+Text is detokenized with the run's vocabulary, tunes are written as MIDI files (tasks.music's
 keys_to_midi, at the step the data was sampled with), and synthetic sequences stay token ids.
 """
 

@@ -2,7 +2,7 @@
 
 Quality is the paper's BLEU: every generated sequence against the *whole* test split as
 references, averaged over samples (bleu.py makes that O(length) per sample). Music adds the
-pitch MSE (musicdata.pitch_mse). Diversity is NLL-test, the generator's per-token NLL of the
+pitch MSE (tasks.music.pitch_mse). Diversity is NLL-test, the generator's per-token NLL of the
 test split, as on synthetic data. Text rows end with <end> and are padded after it; BLEU sees
 the tokens before <end>; music rows are fixed-length key windows.
 """

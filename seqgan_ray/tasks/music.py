@@ -232,7 +232,7 @@ def prepare_music(
     dropped; a tune shorter than seq_len gives none and is not used). The split is by tune, so
     no tune has windows in both parts: a permutation by numpy.random.default_rng(seed) sends
     round(test_fraction * tunes) tunes to test, at least one when test_fraction > 0 and there
-    are >= 2 tunes (see textdata.split_indices). The vocabulary is fixed: 89 tokens, 0 = rest,
+    are >= 2 tunes (see tasks.text.split_indices). The vocabulary is fixed: 89 tokens, 0 = rest,
     1..88 = piano keys; rows are fixed-length, so there is no pad or end token.
 
     Everything is computed before anything is written, and vocab.json (the marker of prepared
@@ -286,7 +286,7 @@ def prepare_music(
         raise UserError(f"no usable tune in {midi_dir}: every window is a rest")
     stats = {
         "source": str(midi_dir),
-        "source_sha256": fingerprint(midi_dir, files),  # the paper's or not (data_presets)
+        "source_sha256": fingerprint(midi_dir, files),  # the paper's or not (tasks/sources.py)
         "seq_len": seq_len,
         "step_s": step_s,
         "test_fraction": test_fraction,

@@ -286,7 +286,7 @@ def prepare_text(
     lengths = np.array([len(seq) for seq in kept])
     stats = {
         "source": str(corpus),
-        "source_sha256": fingerprint(corpus),  # says whether it is the paper's (data_presets)
+        "source_sha256": fingerprint(corpus),  # says whether it is the paper's (tasks/sources.py)
         "tokenizer": tokenizer,
         "seq_len": seq_len,
         "max_vocab": max_vocab,
