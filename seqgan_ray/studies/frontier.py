@@ -166,7 +166,7 @@ def plot_frontier(result: dict, path: str | Path) -> None:
 
     from seqgan_ray.studies.experiment import LABELS
 
-    metric = result.get("metric") or {"key": "nll_oracle", "label": "NLL-oracle", "higher": False}
+    metric = result["metric"]  # run_frontier writes it, and only its fresh results are plotted
     key = metric["key"]
     fig, ax = plt.subplots(figsize=(6.5, 4.5))
     for m, points in result["curves"].items():
