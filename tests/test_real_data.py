@@ -18,7 +18,7 @@ from seqgan_ray.core.tables import from_table, read_table
 from seqgan_ray.driver.rundir import read_metrics
 from seqgan_ray.studies.experiment import PAPER_REAL, render_results
 from seqgan_ray.tasks.corpus import read_data_config
-from seqgan_ray.tasks.music import keys_to_midi, melody_keys, prepare_music
+from seqgan_ray.tasks.music import keys_to_midi, melody_keys, pitch_mse, prepare_music
 from seqgan_ray.tasks.text import detokenize, load_vocab, prepare_text
 
 IN_PROCESS = ("--no-progress", "--no-ray")
@@ -148,7 +148,14 @@ def test_train_music_reports_bleu4_and_pitch_mse_and_samples_midi(music_data, tm
     )
     final = [r for r in read_metrics(out / "metrics.jsonl") if r["phase"] == "final"][-1]
     assert {"final/bleu4", "final/mse", "final/nll_test"} <= set(final)
-    assert final["final/mse"] >= 0 and 0 <= final["final/bleu4"] <= 1
+    # Both are computed from the final samples against the whole test split (recomputed here).
+    samples = np.loadtxt(out / "samples.txt", dtype=np.int64)
+    test = from_table(read_table(music_data / "test.arrow")).numpy()
+    assert final["final/mse"] == pytest.approx(pitch_mse(samples, test), rel=1e-12)
+    per_seq = np.load(out / "final_bleu4.npy")
+    scorer = BleuScorer(strip_at(test, None), n=4)  # melodies have no end token
+    assert per_seq == pytest.approx(scorer.scores(strip_at(samples, None)), abs=1e-12)
+    assert final["final/bleu4"] == pytest.approx(per_seq.mean(), abs=1e-12)
     code, stdout, err = run_cli(capsys, "sample", out, "-n", "3", "--out", tmp_path / "mid")
     assert code == 0, err
     files = sorted((tmp_path / "mid").glob("*.mid"))
