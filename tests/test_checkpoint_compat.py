@@ -1,11 +1,17 @@
 """A run directory written before the move into subpackages still resumes, through the installed
-`seqgan-ray`, to exactly the metrics of the old code's uninterrupted run (timings aside).
-How the fixture was made: tests/fixtures/README.md."""
+`seqgan-ray`, to the metrics of the old code's uninterrupted run (timings aside).
+How the fixture was made: tests/fixtures/README.md.
+
+Since the fixture, D's windows are gathered position-major (`models._Windows`, a speed change
+after the move): its GEMMs sum in another order, so the floats agree to rounding (the largest
+relative difference over the whole tiny run is ~1e-7), not bit for bit; everything else
+(phases, steps, the samples drawn) is equal."""
 
 import json
 import shutil
 from pathlib import Path
 
+import pytest
 from test_cli_usage import run
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -30,4 +36,15 @@ def test_a_checkpoint_of_commit_480f6dd_resumes_to_the_uninterrupted_runs_metric
     after = without_timings(run_dir / "metrics.jsonl")
     assert after[: len(before)] == before  # the resume appends, it does not rewrite
     assert len(after) > len(before)
-    assert after == without_timings(FIXTURES / "run-480f6dd-complete.jsonl")
+    expected = without_timings(FIXTURES / "run-480f6dd-complete.jsonl")
+    assert [sorted(row) for row in after] == [sorted(row) for row in expected]
+    for row, old in zip(after, expected):
+        floats = {k for k, v in old.items() if isinstance(v, float)}
+        assert {k: v for k, v in row.items() if k not in floats} == {
+            k: v for k, v in old.items() if k not in floats
+        }
+        assert {k: row[k] for k in floats} == pytest.approx(
+            {k: old[k] for k in floats}, rel=1e-6, abs=1e-9
+        ), (row["phase"], row["step"])
+    samples = (run_dir / "samples.txt").read_text()
+    assert samples == (FIXTURES / "run-480f6dd-complete-samples.txt").read_text()

@@ -148,6 +148,33 @@ class Generator(nn.Module):
         )
 
 
+class _Windows(torch.autograd.Function):
+    """(B, T, E) channels-last embeddings -> (B*L, w*E) windows of width w, L = T - w + 1: row
+    b*L + p is x[b, p:p+w] flattened (position-major), i.e. w whole rows of x, so the forward is
+    a copy of contiguous rows and the backward adds w shifted slices. Measured at the quarter D's
+    sizes (B 64, T 20, E 64, 1 thread): 0.27 ms forward and 1.6 ms backward per batch for all
+    twelve widths, against 2.1 ms and 5.1 ms for `unfold` (its e-major copy and its backward)."""
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, w: int) -> torch.Tensor:
+        B, T, E = x.shape
+        L = T - w + 1
+        ctx.w, ctx.shape = w, x.shape
+        x = x.contiguous()
+        rows = x.as_strided((B, L, w, E), (T * E, E, E, 1), x.storage_offset())  # overlapping
+        return rows.reshape(B * L, w * E)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor) -> tuple[torch.Tensor, None]:
+        (B, T, E), w = ctx.shape, ctx.w
+        L = T - w + 1
+        grad = grad.view(B, L, w, E)
+        grad_x = grad.new_zeros(B, T, E)
+        for j in range(w):  # window offset j read x[:, j:j+L]
+            grad_x[:, j : j + L] += grad[:, :, j]
+        return grad_x, None
+
+
 class Discriminator(nn.Module):
     """D_phi: CNN over token embeddings, max-over-time pooling, one highway layer, a single logit
     whose sigmoid is P(real) (paper §3 and Table 5; official discriminator.py)."""
@@ -191,18 +218,18 @@ class Discriminator(nn.Module):
         """(B, T, E) embeddings, channels last -> (B, F) max over time of every filter, before
         the ReLU.
 
-        Each width's convolution runs as one GEMM over its unfolded windows and the maximum keeps
-        its argmax: the same numbers as conv1d + amax, but ~2x faster to train on CPU, where
-        conv1d's backward and amax's tie-splitting backward dominated (README, "Speed").
-        relu(max(.)) == max(relu(.)), so the ReLU is applied in `head`; this lets the roll-out
-        code combine maxima over parts of a sequence before the non-linearity.
+        Each width's convolution runs as one GEMM over its windows (`_windows`) and the maximum
+        keeps its argmax: the same numbers as conv1d + amax (to float rounding), but ~2x faster
+        to train on CPU, where conv1d's backward and amax's tie-splitting backward dominated
+        (README, "Speed"). relu(max(.)) == max(relu(.)), so the ReLU is applied in `head`; this
+        lets the roll-out code combine maxima over parts of a sequence before the non-linearity.
         """
         B, T, E = x.shape
         maxima = []
         for w, conv in zip(self.filter_sizes, self.convs):
             L = T - w + 1
-            windows = x.unfold(1, w, 1).reshape(B * L, E * w)  # (B*L, E*w), e-major as conv.weight
-            kernel = conv.weight.view(conv.out_channels, E * w)  # (C, E*w)
+            windows = _Windows.apply(x, w)  # (B*L, w*E), position-major
+            kernel = conv.weight.transpose(1, 2).reshape(conv.out_channels, w * E)  # (C, w*E)
             pre = torch.addmm(conv.bias, windows, kernel.t()).view(B, L, -1)  # (B, L, C)
             maxima.append(pre.max(dim=1).values)  # (B, C)
         return torch.cat(maxima, dim=1)
