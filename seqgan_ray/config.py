@@ -218,6 +218,9 @@ class ScheduleConfig:
     temperature: float = 1.0  # sampling temperature of evaluation and samples.txt (training: 1)
     # float32, or bfloat16 for D in roll-outs: its highway gate GEMM in bf16 moves Q < 1e-3 (ours)
     score_dtype: str = "float32"
+    # float32, or bfloat16 to train D with its GEMMs under bf16 autocast, fp32 weights and Adam
+    # (ours; D's loss and accuracy curves stay within fp32's seed-to-seed spread: README "Speed")
+    d_dtype: str = "float32"
 
     def __post_init__(self) -> None:
         p: list[str] = []
@@ -247,6 +250,11 @@ class ScheduleConfig:
             p,
             self.score_dtype in ("float32", "bfloat16"),
             f"score_dtype must be float32 or bfloat16 (got {self.score_dtype!r})",
+        )
+        _check(
+            p,
+            self.d_dtype in ("float32", "bfloat16"),
+            f"d_dtype must be float32 or bfloat16 (got {self.d_dtype!r})",
         )
         _raise("schedule", p)
 

@@ -36,6 +36,13 @@ def test_d_epoch_json_has_the_documented_keys(capsys):
     floor = r["train_flops_per_sequence"] * 150 / (r["gemm_gflops"] * 1e9)
     assert r["flop_floor_s"] == pytest.approx(floor)
     assert r["floor_ratio"] == pytest.approx(r["seconds_per_epoch"] / floor)
+    assert r["dtype"] == "float32"
+
+
+def test_d_epoch_bench_times_the_bf16_path(capsys):
+    code, out, err = run_cli(capsys, "bench", "d-epoch", *TINY, "--dtype", "bfloat16", "--json")
+    assert code == 0, err
+    assert json.loads(out)["dtype"] == "bfloat16"
 
 
 @pytest.mark.parametrize(
@@ -47,6 +54,7 @@ def test_d_epoch_json_has_the_documented_keys(capsys):
         (("--threads", "0"), "--threads must be >= 1"),
         (("--vocab", "1"), "need vocab >= 2"),
         (("--seq-len", "0"), "seq_len >= 1"),
+        (("--dtype", "float16"), "dtype must be float32 or bfloat16"),
     ],
 )
 def test_bad_sizes_exit_2_with_one_line(capsys, args, message):

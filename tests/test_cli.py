@@ -144,6 +144,7 @@ def test_resume_from_the_cli(tmp_path, capsys):
             ["--preset", "tiny", "--score-dtype", "float8"],
             "score_dtype must be float32 or bfloat16",
         ),
+        (["--preset", "tiny", "--d-dtype", "half"], "d_dtype must be float32 or bfloat16"),
         (["--resume", "/nonexistent/run"], "checkpoint not found"),
         (["--preset", "tiny", "--threads", "0"], "--threads must be >= 1"),
     ],
@@ -173,7 +174,8 @@ def test_corrupt_checkpoint_and_existing_run_are_refused_without_loss(tmp_path, 
 
 # A valid value unlike the tiny preset's for every config flag that is not an int (ints: + 1)
 FLAG_VALUES = {
-    "rollout_update_rate": 0.5, "temperature": 0.7, "score_dtype": "bfloat16", "device": "cuda",
+    "rollout_update_rate": 0.5, "temperature": 0.7, "score_dtype": "bfloat16", "d_dtype": "bfloat16",
+    "device": "cuda",
     "name": "mle", "reward": "maligan", "reward_baseline": "batch-mean",
 }  # fmt: skip
 

@@ -80,6 +80,7 @@ def bench_d_epoch(
     repeats: int = typer.Option(3, help="timed epochs (after a short warm-up)"),
     vocab: int = typer.Option(5000, help="vocabulary size V"),
     seq_len: int = typer.Option(20, help="sequence length T"),
+    dtype: str = typer.Option("float32", help="float32 or bfloat16 (D's GEMMs under autocast)"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
 ) -> None:
     """Time one epoch of D training as the d-steps run it (fused Adam, dropout, L2, batches of
@@ -90,13 +91,13 @@ def bench_d_epoch(
     from seqgan_ray.studies.bench import time_d_epoch
 
     set_threads(threads)
-    result = time_d_epoch(sequences, filters, repeats, vocab, seq_len)
+    result = time_d_epoch(sequences, filters, repeats, vocab, seq_len, dtype=dtype)
     result["threads"] = torch.get_num_threads()
     if as_json:
         typer.echo(json.dumps(result))
         return
     typer.echo(
-        f"D epoch on {sequences} sequences ({filters} filters, V={vocab} T={seq_len}, "
+        f"D epoch on {sequences} sequences ({filters} filters, {dtype}, V={vocab} T={seq_len}, "
         f"{result['threads']} threads): median {result['seconds_per_epoch']:.3f} s "
         f"(min {result['min']:.3f}, max {result['max']:.3f}, {repeats} runs); fp32 FLOP floor "
         f"{result['flop_floor_s']:.3f} s at {result['gemm_gflops']:.0f} GFLOP/s "

@@ -37,13 +37,21 @@ def d_epoch(
     order: torch.Tensor,
     batch_size: int,
     l2_reg: float,
+    dtype: str = "float32",
 ) -> EpochStats:
     """One pass of D (in train mode: dropout on) over `tokens` (M, T) with `labels` (M,) 1 real,
-    0 generated, in batches of `order` (M,), each one Adam step on discriminator_loss."""
+    0 generated, in batches of `order` (M,), each one Adam step on discriminator_loss.
+
+    dtype "bfloat16" runs D's forward under bf16 autocast: its GEMMs (and their backward) in
+    bf16, the weights, the Adam state, the ReLU/highway mixing and the loss in fp32. At the paper's
+    D it took an epoch 1.2-1.3x faster on this CPU (README, "Speed").
+    """
+    bf16 = dtype == "bfloat16"
     total = tokens.new_zeros((), dtype=torch.float32)
     correct = tokens.new_zeros((), dtype=torch.long)
     for idx in order.split(batch_size):
-        logits = disc(tokens[idx])  # (b,)
+        with torch.autocast(tokens.device.type, dtype=torch.bfloat16, enabled=bf16):
+            logits = disc(tokens[idx])  # (b,) fp32 either way
         target = labels[idx]
         loss = losses.discriminator_loss(logits, target, disc.output_l2(), l2_reg)
         opt.zero_grad(set_to_none=True)

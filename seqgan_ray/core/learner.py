@@ -126,7 +126,14 @@ class Learner:
                 self.device
             )
             stats = d_epoch(
-                self.discriminator, self.d_opt, tokens, labels, order, s.batch_size, d.l2_reg
+                self.discriminator,
+                self.d_opt,
+                tokens,
+                labels,
+                order,
+                s.batch_size,
+                d.l2_reg,
+                s.d_dtype,
             )
         self.discriminator.eval()
         return {"d/loss": stats.loss, "d/acc": stats.acc}  # the last epoch's

@@ -169,7 +169,7 @@ class _Windows(torch.autograd.Function):
         (B, T, E), w = ctx.shape, ctx.w
         L = T - w + 1
         grad = grad.view(B, L, w, E)
-        grad_x = grad.new_zeros(B, T, E)
+        grad_x = grad.new_zeros(B, T, E, dtype=torch.float32)  # bf16 grads summed in fp32
         for j in range(w):  # window offset j read x[:, j:j+L]
             grad_x[:, j : j + L] += grad[:, :, j]
         return grad_x, None
@@ -225,6 +225,8 @@ class Discriminator(nn.Module):
         lets the roll-out code combine maxima over parts of a sequence before the non-linearity.
         """
         B, T, E = x.shape
+        if torch.is_autocast_enabled(x.device.type):  # bf16 training: copy windows in bf16
+            x = x.to(torch.get_autocast_dtype(x.device.type))
         maxima = []
         for w, conv in zip(self.filter_sizes, self.convs):
             L = T - w + 1
@@ -240,7 +242,9 @@ class Discriminator(nn.Module):
         `gate_dtype=torch.bfloat16` runs the gate's GEMM (half of D's scoring FLOPs in roll-outs)
         in bfloat16: the gate enters through a sigmoid (slope <= 1/4) that mixes two fp32 paths,
         so its rounding moves Q by < 1e-3 at paper sizes, while a bf16 transform path or output
-        layer does not stay under that (README, "Speed").
+        layer does not stay under that (README, "Speed"). Under bf16 autocast (training with
+        d_dtype bfloat16) the two highway GEMMs run in bf16; the mixing and the output layer
+        stay fp32 (the `.float()` calls are no-ops in fp32).
         """
         z = F.relu(pooled)
         gate_layer = self.highway_gate
@@ -250,9 +254,10 @@ class Discriminator(nn.Module):
             gate_logits = F.linear(
                 z.to(gate_dtype), gate_layer.weight.to(gate_dtype), gate_layer.bias.to(gate_dtype)
             ).to(z.dtype)
-        gate = torch.sigmoid(gate_logits)
-        z = gate * F.relu(self.highway_h(z)) + (1.0 - gate) * z
-        return self.out(self.dropout(z)).squeeze(1)
+        gate = torch.sigmoid(gate_logits.float())
+        z = gate * F.relu(self.highway_h(z).float()) + (1.0 - gate) * z.float()
+        with torch.autocast(z.device.type, enabled=False):
+            return self.out(self.dropout(z)).squeeze(1)
 
     def forward(self, y: torch.Tensor) -> torch.Tensor:
         """(B, T) token ids -> (B,) logits."""

@@ -77,7 +77,12 @@ def _seconds(fn, clock=time.perf_counter) -> float:
 
 
 def d_epoch_seconds(
-    disc: Discriminator, tokens: torch.Tensor, labels: torch.Tensor, repeats: int, batch: int = 64
+    disc: Discriminator,
+    tokens: torch.Tensor,
+    labels: torch.Tensor,
+    repeats: int,
+    batch: int = 64,
+    dtype: str = "float32",
 ) -> list[float]:
     """Wall seconds of `repeats` epochs of D training on (tokens, labels), as the learner's
     d-steps run them (d_training.d_epoch: fused Adam, dropout, L2, shuffled batches)."""
@@ -86,12 +91,12 @@ def d_epoch_seconds(
     disc.train()
     torch.manual_seed(0)  # the dropout masks
     warm = torch.randperm(len(tokens))[: 8 * batch]  # first-touch allocations, kernel selection
-    d_epoch(disc, opt, tokens, labels, warm, batch, d.l2_reg)
+    d_epoch(disc, opt, tokens, labels, warm, batch, d.l2_reg, dtype)
     times = []
     for r in range(repeats):
         order = torch.randperm(len(tokens), generator=torch.Generator().manual_seed(r))
         times.append(
-            _seconds(lambda o=order: d_epoch(disc, opt, tokens, labels, o, batch, d.l2_reg))
+            _seconds(lambda o=order: d_epoch(disc, opt, tokens, labels, o, batch, d.l2_reg, dtype))
         )
     disc.eval()
     return times
@@ -104,18 +109,22 @@ def time_d_epoch(
     vocab: int = 5000,
     seq_len: int = 20,
     batch: int = 64,
+    dtype: str = "float32",
 ) -> dict:
     """One epoch of D training on `sequences` random token rows (half labelled real) at paper
-    sizes, with its FLOP count and floor at this machine's measured GEMM rate."""
+    sizes, with its FLOP count and fp32 floor at this machine's measured fp32 GEMM rate (also
+    for dtype bfloat16, whose GEMMs may beat that floor)."""
     if min(sequences, repeats, batch) < 1:
         raise UserError(
             f"sequences, repeats and batch must be >= 1 (got {sequences}, {repeats}, {batch})"
         )
+    if dtype not in ("float32", "bfloat16"):
+        raise UserError(f"dtype must be float32 or bfloat16 (got {dtype!r})")
     _, disc = paper_models(vocab, seq_len, filters=filters)
     rows = torch.Generator().manual_seed(1)
     tokens = torch.randint(0, vocab, (sequences, seq_len), generator=rows)
     labels = (torch.arange(sequences) % 2).float()
-    times = d_epoch_seconds(disc, tokens, labels, repeats, batch)
+    times = d_epoch_seconds(disc, tokens, labels, repeats, batch, dtype)
     peak = gemm_peak_gflops()
     train_flops = 3 * d_forward_flops(disc, seq_len)
     floor = train_flops * sequences / (peak * 1e9)
@@ -126,6 +135,7 @@ def time_d_epoch(
         "max": max(times),
         "sequences": sequences,
         "filters": filters,
+        "dtype": dtype,
         "repeats": repeats,
         "vocab": vocab,
         "seq_len": seq_len,
