@@ -29,7 +29,13 @@ from seqgan_ray.config import METHODS, VARIANTS, RunConfig, method_named, overri
 from seqgan_ray.driver.rundir import RunDir, read_metrics
 from seqgan_ray.errors import UserError
 from seqgan_ray.studies.plots import plot_diagnostics, plot_learning_curves
-from seqgan_ray.studies.seeds import aggregate, render_seed_results, seed_config, seed_dir
+from seqgan_ray.studies.seeds import (
+    aggregate,
+    closing_lines,
+    render_seed_results,
+    seed_config,
+    seed_dir,
+)
 from seqgan_ray.studies.significance import welch
 from seqgan_ray.tasks import main_metric
 
@@ -361,20 +367,13 @@ def render_results(results: dict) -> str:
             line += f" {_paper(row, k)} |" if _has_paper(rows, k) else ""
         lines.append(line)
     n = first.get("n", 0)
-    after = results.get("after_mle")
     lines += [
         "",
         f"Per-sequence {label} of {n:,} samples per method; the t-tests compare SeqGAN's "
         "per-sequence values with each method's (two-sided, unequal variances).",
     ]
-    if after is not None:
-        official = " (the official code's log: 9.07)" if key == "nll_oracle" else ""
-        lines.append(
-            f"{label} after the shared MLE pre-training ({results['pretrain_epochs']} epochs): "
-            f"{after:.3f}{official}."
-        )
-    if "wall_s" in results:
-        lines.append(f"Wall time: {results['wall_s'] / 60:.1f} min.")
+    official = " (the official code's log: 9.07)" if key == "nll_oracle" else ""
+    lines += closing_lines(results, label, ": {value:.3f}" + official)
     return "\n".join(lines) + "\n"
 
 

@@ -176,11 +176,18 @@ def render_seed_results(results: dict, format_p) -> str:
         "seed means with the method's, seed by seed; the Welch p-values compare per-sequence "
         "scores within each seed. Variants are ours, not the paper's.",
     ]
+    lines += closing_lines(results, label, ", mean of seeds: {value:.3f}")
+    return "\n".join(lines) + "\n"
+
+
+def closing_lines(results: dict, label: str, value_format: str) -> list[str]:
+    """The last lines of a results.md (one seed or several): the main metric after the shared
+    MLE pre-training, `value_format` giving how its value reads, and the wall time."""
+    lines = []
     if results.get("after_mle") is not None:
-        lines.append(
-            f"{label} after the shared MLE pre-training ({results['pretrain_epochs']} epochs), "
-            f"mean of seeds: {results['after_mle']:.3f}."
-        )
+        value = value_format.format(value=results["after_mle"])
+        epochs = results["pretrain_epochs"]
+        lines.append(f"{label} after the shared MLE pre-training ({epochs} epochs){value}.")
     if "wall_s" in results:
         lines.append(f"Wall time: {results['wall_s'] / 60:.1f} min.")
-    return "\n".join(lines) + "\n"
+    return lines
