@@ -49,6 +49,10 @@ def test_results_table_reproduces_from_results_json(experiment):
     assert (experiment / "results.md").read_text() == render_results(results)
     table = (experiment / "results.md").read_text()
     assert "| SeqGAN |" in table and "8.736" in table  # the paper's number beside ours
+    assert table.endswith(
+        f"({results['pretrain_epochs']} epochs): {results['after_mle']:.3f} (the official "
+        f"code's log: 9.07).\nWall time: {results['wall_s'] / 60:.1f} min.\n"
+    )
 
 
 def test_rerunning_a_finished_experiment_reuses_its_runs(experiment):

@@ -139,6 +139,10 @@ def test_results_over_seeds_have_per_seed_values_and_intervals(three_seeds):
     assert cfg.method.name == "shuffled"
     table = (out / "results.md").read_text()
     assert table == render_results(results) and "±" in table and "Shuffled Q (control)" in table
+    assert table.endswith(
+        f"({results['pretrain_epochs']} epochs), mean of seeds: {np.mean(after):.3f}.\n"
+        f"Wall time: {results['wall_s'] / 60:.1f} min.\n"
+    )
     for png in ("learning_curves.png", "diagnostics.png"):
         assert (out / png).read_bytes()[:4] == b"\x89PNG"
         assert (out / "seed-1" / png).read_bytes()[:4] == b"\x89PNG"
