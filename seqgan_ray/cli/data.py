@@ -76,14 +76,21 @@ def _bleu_options(n: int, smoothing: str, tokenizer: str) -> None:
         raise UserError(f"--tokenizer must be char, space or word (got {tokenizer!r})")
 
 
+# The options `metrics bleu` and `metrics self-bleu` share.
+BLEU_N = typer.Option(4, help="BLEU-n: uniform weights over 1..n-gram precisions")
+TOKENIZER = typer.Option("space", help="char, space or word")
+SMOOTHING = typer.Option("none", help="none or method1 (as nltk's SmoothingFunction)")
+AS_JSON = typer.Option(False, "--json", help="print one JSON object")
+
+
 @metrics_app.command("bleu")
 def metrics_bleu(
     hypotheses: Path = typer.Argument(..., help="generated text, one sequence per line"),
     references: Path = typer.Argument(..., help="reference text (e.g. the whole test set)"),
-    n: int = typer.Option(4, help="BLEU-n: uniform weights over 1..n-gram precisions"),
-    tokenizer: str = typer.Option("space", help="char, space or word"),
-    smoothing: str = typer.Option("none", help="none or method1 (as nltk's SmoothingFunction)"),
-    as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
+    n: int = BLEU_N,
+    tokenizer: str = TOKENIZER,
+    smoothing: str = SMOOTHING,
+    as_json: bool = AS_JSON,
 ) -> None:
     """Mean sentence BLEU-n of every hypothesis against ALL references (the paper's protocol)."""
     from seqgan_ray.core.bleu import BleuScorer
@@ -102,10 +109,10 @@ def metrics_bleu(
 @metrics_app.command("self-bleu")
 def metrics_self_bleu(
     samples: Path = typer.Argument(..., help="generated text, one sequence per line"),
-    n: int = typer.Option(4, help="BLEU-n"),
-    tokenizer: str = typer.Option("space", help="char, space or word"),
-    smoothing: str = typer.Option("none", help="none or method1"),
-    as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
+    n: int = BLEU_N,
+    tokenizer: str = TOKENIZER,
+    smoothing: str = SMOOTHING,
+    as_json: bool = AS_JSON,
 ) -> None:
     """Self-BLEU: each sample against all the others (higher = less diverse)."""
     from seqgan_ray.core.bleu import self_bleu
@@ -115,7 +122,8 @@ def metrics_self_bleu(
     if len(hyps) < 2:
         raise UserError(f"{samples}: self-BLEU needs at least two samples")
     value = self_bleu(hyps, n, smoothing)
-    result = {"self_bleu": value, "n": n, "samples": len(hyps), "tokenizer": tokenizer}
+    result = {"self_bleu": value, "n": n, "samples": len(hyps), "tokenizer": tokenizer,
+              "smoothing": smoothing}  # fmt: skip
     typer.echo(
         json.dumps(result) if as_json else f"self-BLEU-{n} = {value:.4f} ({len(hyps)} samples)"
     )
