@@ -27,11 +27,13 @@ def main() -> None:
     parser.add_argument("--oracle", default=None, help="official target_params_py3.pkl")
     parser.add_argument("--iterations", type=int, default=2)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--d-dtype", default=None, help="float32 or bfloat16 (D training)")
     args = parser.parse_args()
     setup_process(args.threads)
     cfg = presets.preset(args.preset)
     if args.oracle:
         cfg = override(cfg, "task", oracle_path=args.oracle)
+    cfg = override(cfg, "schedule", d_dtype=args.d_dtype)
     device = torch.device("cpu")
     learner = Learner(cfg, make_task(cfg, device), device)
     learner.start_adversarial()

@@ -94,8 +94,8 @@ def worker(textgan: str, data_path: str, r: int, rollout: bool) -> None:
     print(json.dumps(out))
 
 
-def ours(d: dict, r: int, rollout: bool) -> dict:
-    """Round r of ours, in this process."""
+def ours(d: dict, r: int, rollout: bool, dtype: str = "float32") -> dict:
+    """Round r of ours, in this process (D trained with its GEMMs in `dtype`)."""
     from seqgan_ray.config import DiscriminatorConfig
     from seqgan_ray.core.d_training import d_epoch, d_optimizer
     from seqgan_ray.core.rollout import DiscriminatorReward, estimate_q
@@ -106,10 +106,10 @@ def ours(d: dict, r: int, rollout: bool) -> dict:
     opt = d_optimizer(disc, dc.lr)
     tokens, labels = d["tokens"], d["labels"].float()
     disc.train()
-    d_epoch(disc, opt, tokens, labels, d["orders"][-1][: 8 * B], B, dc.l2_reg)  # warm-up
+    d_epoch(disc, opt, tokens, labels, d["orders"][-1][: 8 * B], B, dc.l2_reg, dtype)  # warm-up
     out = {"d_epoch_s": [], "rollout_s": []}
     t0 = time.perf_counter()
-    d_epoch(disc, opt, tokens, labels, d["orders"][r % 7], B, dc.l2_reg)
+    d_epoch(disc, opt, tokens, labels, d["orders"][r % 7], B, dc.l2_reg, dtype)
     out["d_epoch_s"].append(time.perf_counter() - t0)
     if rollout:
         disc.eval()
@@ -127,6 +127,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--rounds", type=int, default=1)
     ap.add_argument("--skip-rollout", action="store_true", help="time the D epoch only")
+    ap.add_argument("--d-dtypes", default="float32", help="ours' D training: float32,bfloat16")
     ap.add_argument("--worker", help=argparse.SUPPRESS)  # internal: the data file
     ap.add_argument("--round", type=int, default=0, help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -141,11 +142,13 @@ def main() -> None:
         path = Path(tmp) / "data.pt"
         d = data(args.sequences)
         torch.save(d, path)
-        mine = {"d_epoch_s": [], "rollout_s": []}
+        dtypes = args.d_dtypes.split(",")
+        mine = {dtype: {"d_epoch_s": [], "rollout_s": []} for dtype in dtypes}
         theirs = {"d_epoch_s": [], "rollout_s": []}
         for r in range(args.rounds):  # interleaved: a busy machine slows both alike
-            for k, v in ours(d, r, rollout).items():
-                mine[k] += v
+            for i, dtype in enumerate(dtypes):
+                for k, v in ours(d, r, rollout and i == 0, dtype).items():
+                    mine[dtype][k] += v
             cmd = [args.python, __file__, "--textgan", args.textgan, "--worker", str(path)]
             cmd += ["--threads", str(args.threads), "--round", str(r)]
             cmd += ["--skip-rollout"] * args.skip_rollout
@@ -160,10 +163,12 @@ def main() -> None:
     )
     print("| work | ours s | TextGAN-PyTorch s | TextGAN / ours |\n| --- | ---: | ---: | ---: |")
     names = {"d_epoch_s": "D training epoch", "rollout_s": "roll-out Q, one g-step"}
-    for key, name in names.items():
-        if mine[key]:
-            a, b = statistics.median(mine[key]), statistics.median(theirs[key])
-            print(f"| {name} | {a:.2f} | {b:.2f} | {b / a:.2f}x |")
+    for dtype in dtypes:
+        for key, name in names.items():
+            if mine[dtype][key]:
+                a, b = statistics.median(mine[dtype][key]), statistics.median(theirs[key])
+                label = name if key == "rollout_s" else f"{name} (ours: D in {dtype})"
+                print(f"| {label} | {a:.2f} | {b:.2f} | {b / a:.2f}x |")
 
 
 if __name__ == "__main__":
