@@ -76,6 +76,31 @@ def test_experiment_report(tmp_path, capsys, seeds):
         assert "mean over 2 seeds" in (out / "report.md").read_text()
 
 
+def test_several_runs_side_by_side(tmp_path, capsys):
+    """Figure 3's use: runs with other training strategies, a panel each, one table row each
+    with the strategy's knobs and each method's final main metric."""
+    strategies = {"g1-d1-k1": (1, 1, 1), "g2-d2-k3": (2, 2, 3)}
+    for name, (g, d, k) in strategies.items():
+        cfg = C.override(presets.TINY, "schedule", g_steps=g, d_steps=d, k_epochs=k)
+        train(cfg, tmp_path / name, show_progress=False)
+    mle = tmp_path / "mle"
+    mle_cfg = C.replace(presets.TINY, method=C.method_named(presets.TINY.method, "mle"))
+    train(mle_cfg, mle, show_progress=False)
+    runs = [tmp_path / name for name in strategies]
+    code, _, err = run_cli(capsys, "report", *runs)
+    assert code == 2 and "give --out" in err and len(err.strip().splitlines()) == 1
+    report(capsys, *runs, mle, "--out", tmp_path / "fig3.png")
+    assert (tmp_path / "fig3.png").read_bytes()[:4] == PNG
+    rows = table((tmp_path / "fig3.md").read_text())
+    assert set(rows) == {*strategies, "mle"}
+    for name, (g, d, k) in strategies.items():
+        row = rows[name]
+        assert (row["g-steps"], row["d-steps"], row["k"]) == (str(g), str(d), str(k))
+        assert float(row["SeqGAN"]) == round(final(tmp_path / name)["final/nll_oracle"], 4)
+        assert row["MLE"] == "–"
+    assert float(rows["mle"]["MLE"]) == round(final(mle)["final/nll_oracle"], 4)
+
+
 def test_sweep_report(ray_cluster, tmp_path, capsys):
     from seqgan_ray.studies.tune import run_sweep
 

@@ -153,10 +153,14 @@ def plot_diagnostics(
     return drawn
 
 
-def legend(fig, ax, top: float = 1.0) -> None:
-    """The methods' legend below the panels (from `ax`), and the layout that leaves room for it
-    (and above `top`, for a title)."""
-    handles, labels = ax.get_legend_handles_labels()
+def legend(fig, axes, top: float = 1.0) -> None:
+    """The methods' legend below the panels (from one axes or several, each label once), and
+    the layout that leaves room for it (and above `top`, for a title)."""
+    found: dict = {}
+    for ax in np.atleast_1d(axes).flat:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            found.setdefault(label, handle)
+    handles, labels = list(found.values()), list(found)
     if handles:
         fig.legend(handles, labels, loc="lower center", ncol=min(4, len(labels)), fontsize=7)
     fig.tight_layout(rect=(0, 0.07, 1, top))

@@ -47,13 +47,22 @@ PANELS = (
 
 
 def report(
-    path: Path = typer.Argument(..., help="a run, experiment or sweep directory"),
+    paths: list[Path] = typer.Argument(
+        ..., help="a run, experiment or sweep directory; or several runs/experiments to compare"
+    ),
     out: Path | None = typer.Option(
-        None, help="the figure (default PATH/report.png); the markdown goes beside it (.md)"
+        None,
+        help="the figure (default PATH/report.png; required with several paths); the markdown "
+        "goes beside it (.md)",
     ),
 ) -> None:
-    """One figure of a run's, an experiment's or a sweep's curves, and a markdown summary."""
-    figure, summary = write_report(path, out)
+    """One figure of a run's, an experiment's or a sweep's curves, and a markdown summary; with
+    several runs or experiments (e.g. the paper's Figure 3 strategies), a panel of each one's
+    main metric side by side and a table of their final values."""
+    if len(paths) == 1:
+        figure, summary = write_report(paths[0], out)
+    else:
+        figure, summary = write_comparison(paths, out)
     typer.echo(f"wrote {figure} and {summary}")
 
 
@@ -167,6 +176,80 @@ def _final(run: Path) -> dict[str, float]:
 def _mean(values: list) -> float | None:
     present = [v for v in values if v is not None]
     return sum(present) / len(present) if present and len(present) == len(values) else None
+
+
+# --- several runs or experiments side by side ---------------------------------------------------
+def write_comparison(paths: list[Path], out: Path | None) -> tuple[Path, Path]:
+    """A panel per path (its methods' main metric against epoch, pre-training included) and a
+    table: per path, its schedule's knobs and each method's final main metric."""
+    from seqgan_ray.studies.experiment import label
+    from seqgan_ray.studies.plots import _pyplot, draw_panel, legend
+    from seqgan_ray.tasks import main_metric
+
+    if out is None:
+        raise UserError("give --out FIGURE.png when comparing several directories")
+    figure, summary = Path(out), Path(out).with_suffix(".md")
+    if not figure.parent.is_dir():
+        raise UserError(f"cannot write {figure}: {figure.parent} is not a directory")
+    studies = []
+    for path in map(Path, paths):
+        kind = detect(path)
+        if kind == "sweep":
+            raise UserError(f"{path} is a sweep; compare runs or experiments")
+        if kind == "run":
+            cfg = _config(path / "config.json")
+            groups = {cfg.method.name: (label(cfg.method.name), [path])}
+        else:
+            units, methods = _experiment_methods(path)
+            groups = {m: (label(m), [u / m for u in units if (u / m).is_dir()]) for m in methods}
+            cfg = _config(next(iter(groups.values()))[1][0] / "config.json")
+        studies.append((path, cfg, groups))
+    metric = main_metric(studies[0][1])
+    methods = list(dict.fromkeys(m for _, _, groups in studies for m in groups))
+    plt = _pyplot()
+    cols = min(3, len(studies))
+    rows = -(-len(studies) // cols)
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(4.8 * cols, 3.6 * rows), squeeze=False, sharey=True
+    )
+    for ax in axes.flat[len(studies) :]:
+        ax.axis("off")
+    for ax, (path, cfg, groups) in zip(axes.flat, studies):
+        s = cfg.schedule
+        # the same colour for a method in every panel: groups in the global method order
+        ordered = {m: groups.get(m, (label(m), [])) for m in methods}
+        title = (
+            f"{path.name}: g-steps {s.g_steps}, d-steps {s.d_steps}, k {s.k_epochs}, "
+            f"{s.mle_epochs} MLE epochs"
+        )
+        draw_panel(ax, ordered, [f"eval/{metric.key}"], title, axis="epoch")
+        ax.axvspan(s.mle_epochs - 1, s.mle_epochs, color="gray", alpha=0.12, lw=0)
+        ax.set_ylabel(metric.label, fontsize=8)
+    legend(fig, axes, top=0.95)
+    fig.suptitle(f"{metric.label} against epoch; shaded: D's pre-training", fontsize=10)
+    fig.savefig(figure, dpi=100)
+    plt.close(fig)
+
+    head = "| directory | g-steps | d-steps | k | MLE epochs | iterations |"
+    lines = [
+        "# Comparison",
+        "",
+        f"Final {metric.label} of each method (mean over seeds where there are several).",
+        "",
+        head + "".join(f" {label(m)} |" for m in methods),
+        "|" + " --- |" * (head.count("|") - 1 + len(methods)),
+    ]
+    for path, cfg, groups in studies:
+        s = cfg.schedule
+        cells = [path.name, s.g_steps, s.d_steps, s.k_epochs, s.mle_epochs]
+        cells.append(s.adversarial_iterations)
+        for m in methods:
+            runs = groups.get(m, (None, []))[1]
+            finals = [_final(run).get(f"final/{metric.key}") for run in runs]
+            cells.append(_cell(_mean(finals)) if runs else "–")
+        lines.append("| " + " | ".join(map(str, cells)) + " |")
+    summary.write_text("\n".join(lines) + f"\n\n![comparison]({figure.name})\n")
+    return figure, summary
 
 
 # --- sweeps --------------------------------------------------------------------------------------
