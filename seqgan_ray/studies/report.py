@@ -10,7 +10,8 @@ A run or an experiment gets a panel per quantity, grouped by namespace, against 
 (MLE epochs, D's pre-training rounds between them and the adversarial iterations, which follow):
 eval/ (the main metric, NLL-test), G's training NLL, d/ (loss, accuracy, P(real) on train,
 held-out and fake sequences) and adv/ (reward, gradient norm, Q's effective sample size). A sweep
-gets every trial's main metric and NLL-test against its wall time.
+gets every trial's main metric and NLL-test against its wall time. Several runs or experiments
+(`report A B ... --out FIG.png`) get a panel each of their methods' main metric, side by side.
 """
 
 from __future__ import annotations
