@@ -118,19 +118,24 @@ def _experiment_methods(path: Path) -> tuple[list[Path], list[str]]:
     return units, methods
 
 
-def _runs(path: Path, kind: str, figure: Path) -> str:
+def _method_groups(path: Path, kind: str) -> tuple[list[Path], RunConfig, dict]:
+    """A run's or an experiment's (units: PATH or its seed-S directories, a config of its runs,
+    {method: (label, its run directories)})."""
     from seqgan_ray.studies.experiment import label
+
+    if kind == "run":
+        cfg = _config(path / "config.json")
+        return [path], cfg, {cfg.method.name: (label(cfg.method.name), [path])}
+    units, methods = _experiment_methods(path)
+    groups = {m: (label(m), [u / m for u in units if (u / m).is_dir()]) for m in methods}
+    return units, _config(next(iter(groups.values()))[1][0] / "config.json"), groups
+
+
+def _runs(path: Path, kind: str, figure: Path) -> str:
     from seqgan_ray.studies.plots import _pyplot, draw_panel, legend
     from seqgan_ray.tasks import main_metric
 
-    units = [path]
-    if kind == "run":
-        cfg = _config(path / "config.json")
-        groups = {cfg.method.name: (label(cfg.method.name), [path])}
-    else:
-        units, methods = _experiment_methods(path)
-        groups = {m: (label(m), [u / m for u in units if (u / m).is_dir()]) for m in methods}
-        cfg = _config(next(iter(groups.values()))[1][0] / "config.json")
+    units, cfg, groups = _method_groups(path, kind)
     metric = main_metric(cfg)
     plt = _pyplot()
     fig, axes = plt.subplots(3, 3, figsize=(14, 10))
@@ -197,13 +202,7 @@ def write_comparison(paths: list[Path], out: Path | None) -> tuple[Path, Path]:
         kind = detect(path)
         if kind == "sweep":
             raise UserError(f"{path} is a sweep; compare runs or experiments")
-        if kind == "run":
-            cfg = _config(path / "config.json")
-            groups = {cfg.method.name: (label(cfg.method.name), [path])}
-        else:
-            units, methods = _experiment_methods(path)
-            groups = {m: (label(m), [u / m for u in units if (u / m).is_dir()]) for m in methods}
-            cfg = _config(next(iter(groups.values()))[1][0] / "config.json")
+        _, cfg, groups = _method_groups(path, kind)
         studies.append((path, cfg, groups))
     metric = main_metric(studies[0][1])
     methods = list(dict.fromkeys(m for _, _, groups in studies for m in groups))
