@@ -128,3 +128,50 @@ def test_runs_differing_only_in_adversarial_lr_share_a_pretraining(tmp_path):
     assert [r["phase"] for r in rows("run")].count("adversarial") == 1
     mle = [r for r in rows("pre", timings=True) if r["phase"] == "mle"]
     assert [r for r in rows("run", timings=True) if r["phase"] == "mle"] == mle
+
+
+def test_an_experiment_started_from_another_ones_pretraining_repeats_its_runs(
+    experiment, tmp_path
+):
+    """`--init-from EXPERIMENT`: no pre-training of its own, and a method starting from the same
+    G gives exactly the run the source experiment gave (the same config, the same start)."""
+    from seqgan_ray.driver.rundir import read_metrics
+
+    out = tmp_path / "again"
+    args = ["experiment", "synthetic", "--preset", "tiny", "--methods", "seqgan"]
+    app([*args, "--out", str(out), "--init-from", str(experiment)], standalone_mode=False)
+
+    def rows(run):
+        return [
+            {k: v for k, v in r.items() if not k.startswith("perf/")}
+            for r in read_metrics(run / "metrics.jsonl")
+        ]
+
+    assert not (out / "pretrain").exists()
+    assert rows(out / "seqgan") == rows(experiment / "seqgan")
+    results = json.loads((out / "results.json").read_text())
+    assert results["after_mle"] == json.loads((experiment / "results.json").read_text())[
+        "after_mle"
+    ]
+    spec = json.loads((out / "experiment.json").read_text())
+    assert spec["init_from"] == str(experiment.resolve())
+    # resuming it without saying where it started from would pre-train anew: refused
+    with pytest.raises(UserError, match="started from"):
+        app([*args, "--out", str(out)], standalone_mode=False)
+
+
+def test_init_from_a_pretraining_that_does_not_fit_is_one_line(experiment, tmp_path):
+    """Another seed's (hence another S's) pre-training, or a directory without a run: one
+    `error:` line through the installed entry point, exit 2, nothing written."""
+    from test_cli_usage import run
+
+    for extra, says in (
+        (["--seed", "5", "--init-from", str(experiment)], "its seed differs from this run's"),
+        (["--init-from", str(tmp_path)], "no checkpoint.pt in it"),
+    ):
+        line = ["experiment", "synthetic", "--preset", "tiny", "--out", "exp", *extra]
+        result = run([*line, "--no-progress"], tmp_path)
+        assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+        assert result.stderr.splitlines() == [result.stderr.strip()], result.stderr
+        assert result.stderr.startswith("error: ") and says in result.stderr, result.stderr
+        assert not (tmp_path / "exp").exists()

@@ -49,7 +49,12 @@ class ExperimentOptions:
         "seed draws S, initialisations, roll-outs, negatives and samples anew; the oracle "
         "stays) and results over seeds with 95 % t-intervals",
     )
-    jobs: int | None = opt(None, "methods run at once (default: one per CPU)")
+    jobs: int | None = opt(None, "methods run at once (default: one per usable CPU)")
+    init_from: Path | None = opt(
+        None,
+        "start every method from this finished MLE pre-training instead of running one: a run "
+        "directory, or an experiment directory (its pretrain/, or seed-S/pretrain/ per seed)",
+    )
     frontier: bool = opt(
         False, "also sweep each final generator over temperature (frontier.json/.png)"
     )
@@ -157,7 +162,7 @@ def _study(
         typer.echo(cfg.to_json())
         return
     results = run_experiment(
-        cfg, out, methods, o.jobs, typer.echo, title, paper, seed_list, o.progress
+        cfg, out, methods, o.jobs, typer.echo, title, paper, seed_list, o.progress, o.init_from
     )
     typer.echo((out / "results.md").read_text())
     typer.echo(f"wall time {results['wall_s'] / 60:.1f} min; results in {out}")

@@ -100,8 +100,7 @@ def _sweep(
     o: SweepOptions,
     overrides: Overrides,
 ) -> None:
-    import os
-
+    from seqgan_ray.core.process import usable_cpus
     from seqgan_ray.distributed.session import connect, is_embedded
     from seqgan_ray.driver.tracking import check_callbacks
     from seqgan_ray.studies.tune import load_space, run_sweep, trial_bundles, trial_layout
@@ -126,7 +125,7 @@ def _sweep(
     if is_embedded(o.address):
         # Logical CPUs for `max_concurrent` trials' bundles; trials alternate between their
         # learner and roll-out actors, so a trial keeps about one core busy at a time.
-        max_concurrent = max_concurrent or (os.cpu_count() or 1)
+        max_concurrent = max_concurrent or usable_cpus()
         per_trial = sum(b["CPU"] for b in trial_bundles(trial_layout(o.rollout_workers)))
         num_cpus = int(-(-per_trial * max_concurrent // 1))
     connect(o.address, o.verbose, num_cpus)

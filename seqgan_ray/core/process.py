@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import os
 import sys
 
 import torch
@@ -53,6 +54,14 @@ def setup_process(threads: int | None = None) -> None:
     keep_freed_memory()
     if threads is not None:
         torch.set_num_threads(threads)
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on: its affinity mask (taskset, cgroup cpusets, Slurm),
+    not the machine's count, so two studies pinned to one core each take one thread each."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
 
 
 def resolve_device(name: str) -> torch.device:

@@ -8,12 +8,11 @@ go straight to the learner.
 
 from __future__ import annotations
 
-import os
-
 import ray
 import torch
 
 from seqgan_ray.config import RunConfig
+from seqgan_ray.core.process import usable_cpus
 from seqgan_ray.core.rollout import combine_q
 from seqgan_ray.core.sampling import NEGATIVE_SHARDS
 from seqgan_ray.distributed import negatives as negative_tasks
@@ -58,7 +57,7 @@ class RayRuntime:
         n = cfg.schedule.rollout_num if cfg.method.uses_discriminator else 0
         num_cpus = None
         if self.layout is None and is_embedded(self.address) and not ray.is_initialized():
-            self.layout, num_cpus = embedded_layout(self.options, os.cpu_count() or 1, n)
+            self.layout, num_cpus = embedded_layout(self.options, usable_cpus(), n)
         self.owns_ray = connect(self.address, self.verbose, num_cpus)
         cap = cluster_capacity()
         if self.layout is None:  # a cluster (or a Ray this process joined already)

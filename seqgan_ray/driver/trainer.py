@@ -145,7 +145,7 @@ def train(
 
 def _fresh_start(cfg: RunConfig, run: RunDir, init_from: str | Path | None) -> Start:
     """Create the run directory (config.json, metrics.jsonl) and say where training begins."""
-    pretrained = _load_pretraining(cfg, RunDir(init_from)) if init_from is not None else None
+    pretrained = load_pretraining(cfg, RunDir(init_from)) if init_from is not None else None
     preflight(cfg)  # a bad oracle file or data directory fails before anything starts
     run.create()
     run.config.write_text(cfg.to_json() + "\n")
@@ -284,7 +284,7 @@ def _run(start: Start, run: RunDir, runtime, bar: _ProgressBar, on_checkpoint) -
     return {"out": str(run.path), **_phase_summary(run, main_metric(cfg).key), **final}
 
 
-def _load_pretraining(cfg: RunConfig, base: RunDir) -> dict:
+def load_pretraining(cfg: RunConfig, base: RunDir) -> dict:
     """The state after MLE pre-training in run `base`, checked to fit `cfg`."""
     state = checkpoint.load(base.checkpoint)
     other = RunConfig.from_dict(state["config"])
@@ -304,7 +304,8 @@ def _load_pretraining(cfg: RunConfig, base: RunDir) -> dict:
         differ.append("schedule.mle_epochs")
     if differ:
         raise UserError(
-            f"cannot start from {base.path}: its {', '.join(differ)} differ from this run's"
+            f"cannot start from {base.path}: its {', '.join(differ)} "
+            f"{'differs' if len(differ) == 1 else 'differ'} from this run's"
         )
     lines = [ln for ln in base.metrics.read_text().splitlines() if ln.strip()]
     mle = [ln for ln in lines if json.loads(ln)["phase"] == "mle"]

@@ -2,7 +2,8 @@
 ordinary run directory, Welch t-tests of SeqGAN against each method on the task's per-sequence
 main metric (synthetic: Table 1 and Figure 2 on NLL-oracle; text and music: §5 on BLEU).
 
-    OUT/pretrain/       MLE pre-training (the state every method but Random starts from)
+    OUT/pretrain/       MLE pre-training (the state every method but Random starts from), unless
+                        `init_from` names another run's finished one (experiment.json says which)
     OUT/<method>/       one normal run per method (resumable, runnable on its own)
     OUT/results.json    everything the table and the plot are made from
     OUT/results.md      the Table-1-style table, rendered from results.json only
@@ -17,7 +18,6 @@ not run again, and an interrupted one resumes, so a killed multi-seed experiment
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -26,6 +26,7 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from seqgan_ray.config import METHODS, VARIANTS, RunConfig, method_named, override
+from seqgan_ray.core.process import usable_cpus
 from seqgan_ray.driver.rundir import RunDir, read_metrics
 from seqgan_ray.errors import UserError
 from seqgan_ray.studies.plots import plot_diagnostics, plot_learning_curves
@@ -142,30 +143,42 @@ def run_experiment(
     paper: dict[str, dict[str, float | None]] | None = None,
     seeds: Sequence[int] | None = None,
     progress: bool = False,
+    init_from: str | Path | None = None,
 ) -> dict:
     """Run (or finish) the experiment in `out` and write its results; returns results.json's dict.
 
     `paper` maps a final metric key (nll_oracle, bleu2, mse, ...) to the paper's value per
     method, shown beside ours (default: Table 1 for the synthetic task). `seeds`: one whole
     experiment per seed (seeds.seed_config) in OUT/seed-S, and the results over seeds.
-    `progress`: the pre-training's own bar, then runs done / total (progress.py)."""
+    `progress`: the pre-training's own bar, then runs done / total (progress.py).
+    `init_from`: every method starts from this finished MLE pre-training (a run, or an
+    experiment's pretrain or seed-S/pretrain) instead of a shared one run here: Figure 3's
+    strategies and a sweep of D's schedule then start from the very same G."""
     from seqgan_ray.studies.progress import StudyBar, on_terminal
 
     out = Path(out)
-    _claim(out, cfg, methods, seeds)
     t0 = time.perf_counter()
-    cpus = os.cpu_count() or 1
+    cpus = usable_cpus()
     runs = order_methods(methods)
     units = (
         [(cfg, out)] if seeds is None else [(seed_config(cfg, s), seed_dir(out, s)) for s in seeds]
     )
+    pretrained = {  # checked before experiment.json is written: a wrong --init-from costs nothing
+        unit_out: unit_out / "pretrain"
+        if init_from is None
+        else pretraining_source(Path(init_from), unit_cfg)
+        for unit_cfg, unit_out in units
+    }
+    _claim(out, cfg, methods, seeds, init_from)
 
     # 1. The shared MLE pre-training of each seed, with every core.
-    for unit_cfg, unit_out in units if any(m != "random" for m in runs) else []:
+    for unit_cfg, unit_out in (
+        units if init_from is None and any(m != "random" for m in runs) else []
+    ):
         echo(f"pre-training G by MLE (shared by every method; seed {unit_cfg.seed}) ...")
         _run_one(
             pretrain_config(unit_cfg).to_dict(),
-            str(unit_out / "pretrain"),
+            str(pretrained[unit_out]),
             None,
             cpus,
             on_terminal(progress),
@@ -185,7 +198,7 @@ def run_experiment(
                 _run_one,
                 method_config(unit_cfg, m).to_dict(),
                 str(unit_out / m),
-                None if m == "random" else str(unit_out / "pretrain"),
+                None if m == "random" else str(pretrained[unit_out]),
                 threads,
             ): (m, unit_cfg.seed)
             for m, unit_cfg, unit_out in work
@@ -202,7 +215,9 @@ def run_experiment(
     if paper is None and cfg.task.kind == "synthetic":
         paper = {"nll_oracle": PAPER_TABLE1}
     for unit_cfg, unit_out in units:
-        results = collect_results(unit_out, unit_cfg, runs, title, paper or {})
+        results = collect_results(
+            unit_out, unit_cfg, runs, title, paper or {}, pretrained[unit_out]
+        )
         if seeds is not None:
             _write_results(results, unit_out, [unit_out])
     if seeds is not None:
@@ -230,15 +245,46 @@ def _write_results(results: dict, out: Path, units: Sequence[Path]) -> None:
         plot_diagnostics(game, out / "diagnostics.png")
 
 
-def _claim(out: Path, cfg: RunConfig, methods: Sequence[str], seeds: Sequence[int] | None) -> None:
+def pretraining_source(init_from: Path, cfg: RunConfig) -> Path:
+    """The finished MLE pre-training that `--init-from` names for the run config `cfg`: an
+    experiment's seed-S/pretrain or pretrain, or a run directory itself; checked to fit `cfg`
+    (task, generator, seed, MLE epochs) before anything starts."""
+    from seqgan_ray.driver.trainer import load_pretraining
+
+    for where in (seed_dir(init_from, cfg.seed) / "pretrain", init_from / "pretrain", init_from):
+        if RunDir(where).checkpoint.exists():
+            load_pretraining(cfg, RunDir(where))  # raises UserError when it does not fit
+            return where
+    raise UserError(
+        f"--init-from {init_from}: no checkpoint.pt in it, in its pretrain/ or in its "
+        f"{seed_dir(init_from, cfg.seed).name}/pretrain/"
+    )
+
+
+def _claim(
+    out: Path,
+    cfg: RunConfig,
+    methods: Sequence[str],
+    seeds: Sequence[int] | None,
+    init_from: str | Path | None = None,
+) -> None:
     """Write experiment.json, or check that an existing one describes the same experiment
     (methods and seeds may be added: each run and each seed lives in its own directory)."""
+    source = init_from and str(Path(init_from).resolve())
     spec = {"config": cfg.to_dict(), "methods": sorted(methods), "seeds": seeds and list(seeds)}
+    if source:
+        spec["init_from"] = source
     path = out / "experiment.json"
     if path.exists():
         old = json.loads(path.read_text())
         if RunConfig.from_dict(old["config"]) != cfg:
             raise UserError(f"{out} holds an experiment with another config; choose another --out")
+        if old.get("init_from") != source:
+            started = old.get("init_from") or "its own pre-training"
+            raise UserError(
+                f"{out} holds an experiment started from {started}; resume it with the same "
+                "--init-from, or choose another --out"
+            )
         path.write_text(json.dumps(spec, indent=2) + "\n")
         return
     try:
@@ -268,10 +314,15 @@ def _run_one(
 
 
 def collect_results(
-    out: Path, cfg: RunConfig, methods: Sequence[str], title: str, paper: dict
+    out: Path,
+    cfg: RunConfig,
+    methods: Sequence[str],
+    title: str,
+    paper: dict,
+    pretrain: Path,
 ) -> dict:
     """Per-method final metrics, curves, and Welch t-tests of SeqGAN vs every other method on
-    the per-sequence main metric."""
+    the per-sequence main metric; the value after MLE from the `pretrain` run."""
     metric = main_metric(cfg)
     per_sequence = {m: RunDir(out / m).read_final_scores(metric.key) for m in methods}
     rows = {}
@@ -292,7 +343,7 @@ def collect_results(
         for m in methods:
             if m != "seqgan":
                 tests[m] = welch(per_sequence["seqgan"], per_sequence[m])
-    pre = RunDir(out / "pretrain")
+    pre = RunDir(pretrain)
     after_mle = _final_row(pre).get(metric.key) if pre.metrics.exists() else None
     return {
         "title": title,
