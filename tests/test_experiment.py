@@ -130,9 +130,7 @@ def test_runs_differing_only_in_adversarial_lr_share_a_pretraining(tmp_path):
     assert [r for r in rows("run", timings=True) if r["phase"] == "mle"] == mle
 
 
-def test_an_experiment_started_from_another_ones_pretraining_repeats_its_runs(
-    experiment, tmp_path
-):
+def test_an_experiment_started_from_another_ones_pretraining_repeats_its_runs(experiment, tmp_path):
     """`--init-from EXPERIMENT`: no pre-training of its own, and a method starting from the same
     G gives exactly the run the source experiment gave (the same config, the same start)."""
     from seqgan_ray.driver.rundir import read_metrics
@@ -150,9 +148,9 @@ def test_an_experiment_started_from_another_ones_pretraining_repeats_its_runs(
     assert not (out / "pretrain").exists()
     assert rows(out / "seqgan") == rows(experiment / "seqgan")
     results = json.loads((out / "results.json").read_text())
-    assert results["after_mle"] == json.loads((experiment / "results.json").read_text())[
-        "after_mle"
-    ]
+    assert (
+        results["after_mle"] == json.loads((experiment / "results.json").read_text())["after_mle"]
+    )
     spec = json.loads((out / "experiment.json").read_text())
     assert spec["init_from"] == str(experiment.resolve())
     # resuming it without saying where it started from would pre-train anew: refused
