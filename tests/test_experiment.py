@@ -85,16 +85,32 @@ def test_unknown_methods_are_refused():
 
 
 def test_frontier_writes_one_curve_per_method(experiment):
-    from seqgan_ray.studies.frontier import run_frontier
+    from seqgan_ray.studies.frontier import pareto_front, run_frontier
 
-    result = run_frontier(experiment, ["mle", "seqgan", "constant"], (0.7, 1.0, 1.4), 200, print)
+    methods = ["mle", "seqgan", "shuffled", "constant"]
+    result = run_frontier(experiment, methods, (0.7, 1.0, 1.4), 200, print)
     saved = json.loads((experiment / "frontier.json").read_text())
     assert saved == json.loads(json.dumps(result))
-    assert set(saved["curves"]) == {"mle", "seqgan", "constant"}
+    assert set(saved["curves"]) == set(methods)
     for points in saved["curves"].values():
         assert [p["temperature"] for p in points] == [0.7, 1.0, 1.4]
         assert all({"nll_oracle", "nll_test"} <= set(p) for p in points)
-    assert set(saved["vs_temperature_tuned_mle"]) == {"seqgan", "constant"}
+    assert set(saved["vs_temperature_tuned_mle"]) == {"seqgan", "shuffled", "constant"}
+    assert set(saved["vs_temperature_tuned_shuffled"]) == {"seqgan", "constant"}
+    # SeqGAN's tau = 1 gap, by hand: the reference's points sorted by NLL-test (the front, when
+    # its NLL-oracle falls as NLL-test rises), linearly interpolated at SeqGAN's NLL-test
+    mine = saved["curves"]["seqgan"][1]
+    for name, ref in (
+        ("vs_temperature_tuned_mle", "mle"),
+        ("vs_temperature_tuned_shuffled", "shuffled"),
+    ):
+        front = pareto_front(saved["curves"][ref], "nll_oracle", False)
+        xs, ys = [p["nll_test"] for p in front], [p["nll_oracle"] for p in front]
+        gap = saved[name]["seqgan"]["gap_at_tau1"]
+        if xs[0] <= mine["nll_test"] <= xs[-1]:
+            assert gap == pytest.approx(np.interp(mine["nll_test"], xs, ys) - mine["nll_oracle"])
+        else:
+            assert gap is None or mine["nll_oracle"] >= ys[-1]
     png = experiment / "frontier.png"
     assert png.read_bytes()[:4] == b"\x89PNG" and png.stat().st_size > 10_000
 

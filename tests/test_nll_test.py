@@ -92,6 +92,62 @@ def test_the_reference_is_mles_pareto_front_even_when_its_curve_folds_back():
     assert same["max_gap"] == pytest.approx(verdict["max_gap"])
 
 
+def _curve(points):
+    return [{"temperature": t, "nll_oracle": q, "nll_test": d} for t, q, d in points]
+
+
+# NLL-oracle falls as NLL-test rises with sharper sampling (lower tau); lower is better on both.
+MLE = _curve([(0.8, 8.5, 10.0), (1.0, 9.0, 9.0), (1.25, 9.4, 8.5)])
+SHUFFLED = _curve([(0.8, 8.4, 10.2), (1.0, 8.8, 9.4), (1.25, 9.2, 8.8)])
+
+
+def test_the_trained_generators_gap_is_read_at_tau_1():
+    from seqgan_ray.studies.frontier import below_curve
+
+    # tau = 1 at NLL-test 9.2: MLE's front gives 9.0 - 0.5 * 0.2 / 1.0 = 8.9; the point is 8.85
+    seqgan = _curve([(0.8, 8.3, 10.4), (1.0, 8.85, 9.2), (1.25, 9.5, 8.6)])
+    verdict = below_curve(seqgan, MLE)
+    assert verdict["gap_at_tau1"] == pytest.approx(8.9 - 8.85)
+    assert verdict["points_compared"] == 2 and verdict["points_below"] == 1  # 10.4: past the front
+    assert verdict["max_gap"] == pytest.approx(0.05)
+    # a tau = 1 point outside the front's range is not compared: no gap
+    assert below_curve(_curve([(1.0, 7.0, 12.0)]), MLE)["gap_at_tau1"] is None
+
+
+def test_frontiers_over_seeds_count_the_seeds_below_each_reference(tmp_path):
+    import json
+
+    from seqgan_ray.studies.frontier import below_curve, frontier_over_seeds
+
+    # At NLL-test 9.2 MLE's front gives 8.9 and shuffled's 9.2 - 0.4 * 0.4 / 0.6; at 8.8 MLE's
+    # gives 9.4 - 0.4 * 0.3 / 0.5 = 9.16 and shuffled's 9.2 (its own point).
+    curves = {1: _curve([(1.0, 8.85, 9.2)]), 2: _curve([(1.0, 9.2, 8.8)])}
+    for seed, seqgan in curves.items():
+        d = tmp_path / f"seed-{seed}"
+        d.mkdir()
+        frontier = {
+            "metric": {"key": "nll_oracle", "label": "NLL-oracle", "higher": False},
+            "samples": 10,
+            "curves": {"mle": MLE, "shuffled": SHUFFLED, "seqgan": seqgan},
+        }
+        frontier["vs_temperature_tuned_mle"] = {
+            "shuffled": below_curve(SHUFFLED, MLE),
+            "seqgan": below_curve(seqgan, MLE),
+        }
+        frontier["vs_temperature_tuned_shuffled"] = {"seqgan": below_curve(seqgan, SHUFFLED)}
+        (d / "frontier.json").write_text(json.dumps(frontier))
+    result = frontier_over_seeds(tmp_path, [1, 2])
+    vs_mle = result["vs_temperature_tuned_mle"]["seqgan"]
+    assert vs_mle["seeds_below_at_tau1"] == 1
+    assert vs_mle["gap_at_tau1"] == pytest.approx([0.05, 9.16 - 9.2])
+    vs_shuffled = result["vs_temperature_tuned_shuffled"]["seqgan"]
+    assert vs_shuffled["gap_at_tau1"] == pytest.approx([9.2 - 0.4 * 0.4 / 0.6 - 8.85, 0.0])
+    assert vs_shuffled["seeds_below_at_tau1"] == 1  # a gap of exactly 0 is not below
+    table = (tmp_path / "frontier.md").read_text()
+    assert "| SeqGAN | 1 of 2 seeds | +0.050, -0.040 | 1 of 2 |" in table
+    assert (tmp_path / "frontier.png").read_bytes()[:4] == b"\x89PNG"
+
+
 def test_evaluation_batches_fit_the_logit_budget_and_give_the_same_values():
     """sequence_nll's default batches hold EVAL_LOGITS logits (41 sequences at V 5,000, T 20 on
     a CPU: cache-sized, 2x faster than 256) and score every sequence as 256-sequence batches do

@@ -56,7 +56,9 @@ class ExperimentOptions:
         "directory, or an experiment directory (its pretrain/, or seed-S/pretrain/ per seed)",
     )
     frontier: bool = opt(
-        False, "also sweep each final generator over temperature (frontier.json/.png)"
+        False,
+        "also sweep each final generator over temperature (frontier.json/.png; with --seeds, "
+        "each seed's and OUT/frontier.md over seeds)",
     )
     temperatures: str | None = opt(
         None, "comma-separated temperatures for --frontier (default 0.6..1.5)"
@@ -145,7 +147,7 @@ def _study(
 ) -> None:
     """`experiment synthetic|text|music`: the methods side by side, then the optional frontier."""
     from seqgan_ray.studies.experiment import run_experiment
-    from seqgan_ray.studies.frontier import parse_temperatures, run_frontier
+    from seqgan_ray.studies.frontier import frontier_over_seeds, parse_temperatures, run_frontier
     from seqgan_ray.studies.progress import StudyBar
     from seqgan_ray.studies.seeds import parse_seeds, seed_dir
 
@@ -174,4 +176,7 @@ def _study(
             for where in units:
                 run_frontier(where, methods, taus, o.frontier_samples, typer.echo, bar.advance)
                 typer.echo(f"frontier in {where / 'frontier.json'}")
+        if seed_list is not None:
+            frontier_over_seeds(out, seed_list)
+            typer.echo((out / "frontier.md").read_text())
         typer.echo(f"temperature sweeps took {(time.perf_counter() - t0) / 60:.1f} min")

@@ -4,7 +4,11 @@ NLL-oracle (quality) can be won by sharpening a generator: lower the temperature
 and NLL-oracle falls while NLL-test (its NLL of held-out real data, i.e. coverage) rises
 (Caccia et al., "Language GANs Falling Short", ICLR 2020). So a method is better than MLE only
 if its (NLL-test, NLL-oracle) point lies below MLE's *curve* over temperatures, not below MLE's
-single tau = 1 point. This module computes the curves and says where each method lies.
+single tau = 1 point. This module computes the curves and says where each method lies: against
+temperature-tuned MLE, and against the temperature-tuned `shuffled` control (SeqGAN's own
+rewards with their assignment to sequences destroyed), so "below MLE" can be told apart from
+"below MLE because any policy-gradient sharpening is". With several seeds, each seed is swept
+and OUT/frontier.{json,md,png} say how the seeds agree.
 On text and music the quality axis is the task's BLEU (higher is better) instead.
 """
 
@@ -26,6 +30,12 @@ from seqgan_ray.errors import UserError
 from seqgan_ray.tasks import Metric, main_metric, make_task
 
 DEFAULT_TEMPERATURES = (0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5)
+# The references a method's points are compared with, each over its own temperature sweep:
+# frontier.json key -> (reference method, what it is called in frontier.md)
+REFERENCES = {
+    "vs_temperature_tuned_mle": ("mle", "temperature-tuned MLE"),
+    "vs_temperature_tuned_shuffled": ("shuffled", "temperature-tuned shuffled-Q control"),
+}
 
 
 def load_generator(run_dir: str | Path) -> tuple[RunConfig, Generator]:
@@ -96,21 +106,25 @@ def below_curve(
     each point whose NLL-test lies inside the front's range, its quality minus the front's at
     that NLL-test (linear between front points). Positive gap = the point beats tuned MLE at
     equal diversity. A point past the front's highest NLL-test is counted only when the front's
-    best already beats it (MLE at a lower tau might reach further; we do not extrapolate)."""
+    best already beats it (MLE at a lower tau might reach further; we do not extrapolate).
+    `gap_at_tau1`: the gap of the tau = 1 point (the generator as trained), None when it is not
+    compared."""
     sign = 1.0 if higher else -1.0
     front = pareto_front(reference, key, higher)
     xs = np.array([p["nll_test"] for p in front])
     ys = np.array([p[key] for p in front])
-    gaps = [
-        float(sign * (p[key] - np.interp(p["nll_test"], xs, ys)))  # the front's best past it
-        for p in points
+    gaps = {
+        i: float(sign * (p[key] - np.interp(p["nll_test"], xs, ys)))  # the front's best past it
+        for i, p in enumerate(points)
         if xs[0] <= p["nll_test"] <= xs[-1]
         or (p["nll_test"] > xs[-1] and sign * (p[key] - ys[-1]) <= 0)
-    ]
+    }
+    at1 = [gaps[i] for i, p in enumerate(points) if p.get("temperature") == 1.0 and i in gaps]
     return {
         "points_compared": len(gaps),
-        "points_below": sum(g > 0 for g in gaps),
-        "max_gap": max(gaps) if gaps else None,
+        "points_below": sum(g > 0 for g in gaps.values()),
+        "max_gap": max(gaps.values()) if gaps else None,
+        "gap_at_tau1": at1[0] if at1 else None,
     }
 
 
@@ -139,26 +153,75 @@ def run_frontier(
         echo(f"  {line}")
         if done is not None:
             done(line)
-    verdict = {}
-    if "mle" in curves:
-        verdict = {
-            m: below_curve(c, curves["mle"], metric.key, metric.higher_is_better)
-            for m, c in curves.items()
-            if m != "mle"
-        }
     result = {
         "metric": {"key": metric.key, "label": metric.label, "higher": metric.higher_is_better},
         "temperatures": list(temperatures),
         "samples": samples,
         "curves": curves,
-        "vs_temperature_tuned_mle": verdict,
     }
+    refs = [ref for ref, _ in REFERENCES.values()]
+    for j, (name, (ref, _)) in enumerate(REFERENCES.items()):
+        if ref in curves:  # every method against it, a reference only against earlier ones
+            result[name] = {
+                m: below_curve(c, curves[ref], metric.key, metric.higher_is_better)
+                for m, c in curves.items()
+                if m not in refs[: j + 1]
+            }
     (out / "frontier.json").write_text(json.dumps(result, indent=2) + "\n")
-    plot_frontier(result, out / "frontier.png")
+    plot_frontier({out.name: result}, out / "frontier.png")
     return result
 
 
-def plot_frontier(result: dict, path: str | Path) -> None:
+def frontier_over_seeds(out: str | Path, seeds: Sequence[int]) -> dict:
+    """OUT/frontier.json, .md and .png from each seed's frontier (OUT/seed-S/frontier.json): per
+    reference and method, in how many seeds the tau = 1 point lies below the reference's front,
+    its gap per seed, and the points below over all seeds."""
+    from seqgan_ray.studies.experiment import label
+    from seqgan_ray.studies.seeds import seed_dir
+
+    out = Path(out)
+    per_seed = {s: json.loads((seed_dir(out, s) / "frontier.json").read_text()) for s in seeds}
+    first = per_seed[seeds[0]]
+    result = {"metric": first["metric"], "seeds": list(seeds), "samples": first["samples"]}
+    lines = [f"# Frontier over seeds {', '.join(map(str, seeds))}", ""]
+    lines.append(
+        "Gap: the method's quality minus the reference's Pareto front at the same NLL-test "
+        "(positive = better at equal diversity); tau = 1 is the generator as trained."
+    )
+    for name, (_, title) in REFERENCES.items():
+        verdicts = {s: per_seed[s].get(name, {}) for s in seeds}
+        methods = list(dict.fromkeys(m for v in verdicts.values() for m in v))
+        if not methods:
+            continue
+        rows = {}
+        for m in methods:
+            mine = [verdicts[s][m] for s in seeds if m in verdicts[s]]
+            gaps = [v["gap_at_tau1"] for v in mine]
+            rows[m] = {
+                "seeds": len(mine),
+                "seeds_below_at_tau1": sum(g is not None and g > 0 for g in gaps),
+                "gap_at_tau1": gaps,
+                "points_below": sum(v["points_below"] for v in mine),
+                "points_compared": sum(v["points_compared"] for v in mine),
+            }
+        result[name] = rows
+        lines += ["", f"## Against the {title}", ""]
+        lines += ["| method | tau = 1 below it | gap at tau = 1, per seed | points below |"]
+        lines += ["| --- | --- | --- | --- |"]
+        for m, r in rows.items():
+            gaps = ", ".join("–" if g is None else f"{g:+.3f}" for g in r["gap_at_tau1"])
+            lines.append(
+                f"| {label(m)} | {r['seeds_below_at_tau1']} of {r['seeds']} seeds | {gaps} | "
+                f"{r['points_below']} of {r['points_compared']} |"
+            )
+    (out / "frontier.json").write_text(json.dumps(result, indent=2) + "\n")
+    (out / "frontier.md").write_text("\n".join(lines) + "\n\n![frontier](frontier.png)\n")
+    plot_frontier({f"seed {s}": per_seed[s] for s in seeds}, out / "frontier.png")
+    return result
+
+
+def plot_frontier(results: dict, path: str | Path) -> None:
+    """One panel per frontier in `results` ({title: a run_frontier result}), on one y-axis."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -166,22 +229,29 @@ def plot_frontier(result: dict, path: str | Path) -> None:
 
     from seqgan_ray.studies.experiment import LABELS
 
+    fig, axes = plt.subplots(
+        1, len(results), figsize=(6.5 * len(results), 4.5), sharey=True, squeeze=False
+    )
+    for ax, (title, result) in zip(axes[0], results.items()):
+        _draw_frontier(ax, result, LABELS)
+        ax.set_title(f"{title}: temperature sweep; circles: tau = 1", fontsize=9)
+    axes[0][0].legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def _draw_frontier(ax, result: dict, labels: dict) -> None:
     metric = result["metric"]  # run_frontier writes it, and only its fresh results are plotted
     key = metric["key"]
-    fig, ax = plt.subplots(figsize=(6.5, 4.5))
     for m, points in result["curves"].items():
         xs = [p["nll_test"] for p in points]
         ys = [p[key] for p in points]
-        (line,) = ax.plot(xs, ys, marker=".", label=LABELS.get(m, m))
+        (line,) = ax.plot(xs, ys, marker=".", label=labels.get(m, m))
         for p in points:
             if p["temperature"] == 1.0:
                 ax.plot(p["nll_test"], p[key], "o", mfc="none", ms=9, c=line.get_color())
     ax.set_xlabel("NLL-test (diversity: lower is better)")
     better = "higher" if metric["higher"] else "lower"
     ax.set_ylabel(f"{metric['label']} (quality: {better} is better)")
-    ax.set_title("temperature sweep; circles: tau = 1", fontsize=9)
-    ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
