@@ -84,7 +84,8 @@ def test_unknown_methods_are_refused():
         parse_methods("seqgan,gail")
 
 
-def test_frontier_writes_one_curve_per_method(experiment):
+def test_frontier_writes_one_curve_per_method(experiment, monkeypatch):
+    from seqgan_ray.studies import frontier
     from seqgan_ray.studies.frontier import pareto_front, run_frontier
 
     methods = ["mle", "seqgan", "shuffled", "constant"]
@@ -111,6 +112,21 @@ def test_frontier_writes_one_curve_per_method(experiment):
             assert gap == pytest.approx(np.interp(mine["nll_test"], xs, ys) - mine["nll_oracle"])
         else:
             assert gap is None or mine["nll_oracle"] >= ys[-1]
+    # Interrupted after three methods: only the missing one is swept again, the rest is reused.
+    partial = {**saved, "curves": {m: c for m, c in saved["curves"].items() if m != "constant"}}
+    (experiment / "frontier.json").write_text(json.dumps(partial))
+    swept = []
+
+    def sweep_once(task, gen, temperatures, samples, key, metric):
+        swept.append(gen)
+        return saved["curves"]["constant"]
+
+    monkeypatch.setattr(frontier, "sweep", sweep_once)
+    assert run_frontier(experiment, methods, (0.7, 1.0, 1.4), 200, print) == result
+    assert len(swept) == 1
+    # other temperatures: nothing is reused
+    run_frontier(experiment, methods, (0.7, 1.0), 200, print)
+    assert len(swept) == 1 + len(methods)
     png = experiment / "frontier.png"
     assert png.read_bytes()[:4] == b"\x89PNG" and png.stat().st_size > 10_000
 

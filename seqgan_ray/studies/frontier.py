@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from seqgan_ray.atomic import atomic_write
 from seqgan_ray.config import RunConfig
 from seqgan_ray.core.models import Generator
 from seqgan_ray.core.sampling import sample_sequences
@@ -137,28 +138,36 @@ def run_frontier(
     done: Callable[[str], None] | None = None,
 ) -> dict:
     """Sweep the final generator of every method of the experiment in `out`; `done(line)` is
-    called after each method (the study's progress bar)."""
+    called after each method (the study's progress bar). frontier.json is rewritten after each
+    method, and a method it already holds at these temperatures and samples is not swept again
+    (its curve would be the same: same generator, same keys), so an interrupted sweep resumes."""
     out = Path(out)
     present = [m for m in methods if RunDir(out / m).checkpoint.exists()]
     if not present:
         raise UserError(f"{out} holds no finished method runs to sweep")
     cfg, _ = load_generator(out / present[0])
     task, metric = make_task(cfg, torch.device("cpu")), main_metric(cfg)
-    curves = {}
-    for m in present:
-        _, gen = load_generator(out / m)
-        curves[m] = sweep(task, gen, temperatures, samples, (cfg.seed, "frontier"), metric)
-        at1 = min(curves[m], key=lambda p: abs(p["temperature"] - 1.0))
-        line = f"{m}: tau=1 {metric.label} {at1[metric.key]:.3f} NLL-test {at1['nll_test']:.3f}"
-        echo(f"  {line}")
-        if done is not None:
-            done(line)
     result = {
         "metric": {"key": metric.key, "label": metric.label, "higher": metric.higher_is_better},
         "temperatures": list(temperatures),
         "samples": samples,
-        "curves": curves,
+        "curves": {},
     }
+    earlier = _earlier_curves(out / "frontier.json", result)
+    curves = result["curves"]
+    for m in present:
+        if m in earlier:
+            curves[m], how = earlier[m], " (swept before)"
+        else:
+            _, gen = load_generator(out / m)
+            curves[m] = sweep(task, gen, temperatures, samples, (cfg.seed, "frontier"), metric)
+            how = ""
+            _save(out / "frontier.json", result)
+        at1 = min(curves[m], key=lambda p: abs(p["temperature"] - 1.0))
+        line = f"{m}: tau=1 {metric.label} {at1[metric.key]:.3f} NLL-test {at1['nll_test']:.3f}"
+        echo(f"  {line}{how}")
+        if done is not None:
+            done(line)
     refs = [ref for ref, _ in REFERENCES.values()]
     for j, (name, (ref, _)) in enumerate(REFERENCES.items()):
         if ref in curves:  # every method against it, a reference only against earlier ones
@@ -167,9 +176,25 @@ def run_frontier(
                 for m, c in curves.items()
                 if m not in refs[: j + 1]
             }
-    (out / "frontier.json").write_text(json.dumps(result, indent=2) + "\n")
+    _save(out / "frontier.json", result)
     plot_frontier({out.name: result}, out / "frontier.png")
     return result
+
+
+def _save(path: Path, result: dict) -> None:
+    with atomic_write(path) as tmp:  # a kill mid-write leaves the previous file
+        Path(tmp).write_text(json.dumps(result, indent=2) + "\n")
+
+
+def _earlier_curves(path: Path, now: dict) -> dict[str, list[dict]]:
+    """The curves an earlier sweep wrote to `path`, if it used the same metric, temperatures
+    and samples; else none."""
+    try:
+        old = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    same = all(old.get(k) == now[k] for k in ("metric", "temperatures", "samples"))
+    return old.get("curves", {}) if same else {}
 
 
 def frontier_over_seeds(out: str | Path, seeds: Sequence[int]) -> dict:
