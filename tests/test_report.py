@@ -15,9 +15,11 @@ from seqgan_ray.driver.trainer import train
 PNG = b"\x89PNG"
 
 
-def table(md: str) -> dict[str, dict[str, str]]:
-    """The markdown's table: {first cell: {column: cell}}."""
-    rows = [ln for ln in md.splitlines() if ln.startswith("| ") and not ln.startswith("| ---")]
+def table(md: str, heading: str | None = None) -> dict[str, dict[str, str]]:
+    """The markdown's first table (after `heading`): {first cell: {column: cell}}."""
+    text = md.split(heading, 1)[1] if heading else md
+    lines = text.split("\n| ", 1)[1].split("\n\n", 1)[0].splitlines()
+    rows = ["| " + lines[0], *(ln for ln in lines[1:] if not ln.startswith("| ---"))]
     head = [c.strip() for c in rows[0].strip("|").split("|")]
     out = {}
     for line in rows[1:]:
@@ -72,8 +74,21 @@ def test_experiment_report(tmp_path, capsys, seeds):
         for key in ("final/nll_oracle", "final/nll_test"):
             mean = float(np.mean([f[key] for f in finals]))  # over seeds
             assert float(rows[label][key]) == round(mean, 4), (label, key)
+    md = (out / "report.md").read_text()
     if seeds:
-        assert "mean over 2 seeds" in (out / "report.md").read_text()
+        assert "mean over 2 seeds" in md and "methods seqgan, mle, random, seeds 88, 89" in md
+    # the game: SeqGAN's diagnostics (MLE and Random have none), its last iteration's
+    # NLL-oracle the mean of its runs' last evaluation
+    game = [ln for ln in md.split("## The game", 1)[1].splitlines() if ln.startswith("| ")]
+    assert {ln.split(" | ")[0] for ln in game[2:]} == {"| SeqGAN"}
+    last = game[-1].strip("| ").split(" | ")
+    evals = [
+        [r["eval/nll_oracle"] for r in read_metrics(u / "seqgan" / "metrics.jsonl")
+         if r["phase"] == "adversarial" and "eval/nll_oracle" in r][-1]
+        for u in units
+    ]  # fmt: skip
+    assert last[1] == str(presets.TINY.schedule.adversarial_iterations - 1)
+    assert last[2] == f"{np.mean(evals):.3g}"
 
 
 def test_several_runs_side_by_side(tmp_path, capsys):

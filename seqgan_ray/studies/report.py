@@ -23,6 +23,7 @@ import typer
 
 from seqgan_ray.config import ConfigError, RunConfig
 from seqgan_ray.errors import UserError
+from seqgan_ray.studies.game import game_table
 
 # (keys drawn in one panel: solid, dashed, dotted; title; log scale). "{main}" is the task's
 # main metric (NLL-oracle or BLEU-n).
@@ -159,7 +160,15 @@ def _runs(path: Path, kind: str, figure: Path) -> str:
     keys = list(dict.fromkeys(k for rows in finals.values() for row in rows for k in row))
     seeds = len(units) if units != [path] else 1
     head = "# Run report" if kind == "run" else "# Experiment report"
-    lines = [f"{head}: {path.name}", "", _describe(cfg), ""]
+    who = None
+    if kind == "experiment":
+        names = ", ".join(groups)
+        who = f"methods {names}, " + (
+            f"seeds {', '.join(u.name.removeprefix('seed-') for u in units)}"
+            if seeds > 1
+            else f"seed {cfg.seed}"
+        )
+    lines = [f"{head}: {path.name}", "", _describe(cfg, who), ""]
     lines.append(
         "## Final evaluation"
         + (f" (mean over {seeds} seeds)" if seeds > 1 else "")
@@ -169,7 +178,8 @@ def _runs(path: Path, kind: str, figure: Path) -> str:
     for m, rows in finals.items():
         cells = [_mean([row.get(k) for row in rows]) for k in keys]
         lines.append(f"| {groups[m][0]} | " + " | ".join(_cell(v) for v in cells) + " |")
-    return "\n".join(lines) + "\n"
+    game = game_table(groups, cfg.schedule.adversarial_iterations)
+    return "\n".join(lines + ([""] + game if game else [])) + "\n"
 
 
 def _final(run: Path) -> dict[str, float]:
@@ -285,7 +295,7 @@ def _sweep(path: Path, figure: Path) -> str:
     lines = [
         f"# Sweep report: {path.name}",
         "",
-        _describe(cfg, sweep=True),
+        _describe(cfg, f"the swept methods, seed {cfg.seed}"),
         "",
         f"{len(trials)} trials; best: the best evaluation a trial reported, final: its last "
         f"report ({'higher' if metric.higher_is_better else 'lower'} is better).",
@@ -306,12 +316,13 @@ def _sweep(path: Path, figure: Path) -> str:
 
 
 # --- shared --------------------------------------------------------------------------------------
-def _describe(cfg: RunConfig, sweep: bool = False) -> str:
+def _describe(cfg: RunConfig, who: str | None = None) -> str:
+    """The task and schedule; `who`: the methods and seeds (default: the run's)."""
     t, s, m = cfg.task, cfg.schedule, cfg.method
     data = "" if t.kind == "synthetic" else f" ({Path(t.data).name})"
-    method = "the swept methods" if sweep else f"method {m.name}"
+    who = who or f"method {m.name}, seed {cfg.seed}"
     return (
-        f"Task {t.kind}{data}, {method}, seed {cfg.seed}. Schedule: {s.mle_epochs} MLE epochs, "
+        f"Task {t.kind}{data}, {who}. Schedule: {s.mle_epochs} MLE epochs, "
         f"{s.d_pretrain_rounds} D pre-training rounds, {s.adversarial_iterations} adversarial "
         f"iterations of {s.g_steps} g-step(s) with N = {s.rollout_num} roll-outs and "
         f"{s.d_steps} d-step(s) × {s.k_epochs} epoch(s); batch {s.batch_size}."
