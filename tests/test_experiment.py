@@ -205,3 +205,37 @@ def test_init_from_a_pretraining_that_does_not_fit_is_one_line(experiment, tmp_p
         assert result.stderr.splitlines() == [result.stderr.strip()], result.stderr
         assert result.stderr.startswith("error: ") and says in result.stderr, result.stderr
         assert not (tmp_path / "exp").exists()
+
+
+def test_train_init_from_an_experiments_pretraining_is_that_experiments_run(
+    experiment, tmp_path, capsys
+):
+    """`train --init-from EXP/pretrain` (one thread, as the experiment's workers) is the
+    experiment's SeqGAN run; with --resume, or not fitting, it is one line, exit 2."""
+    from test_cli import run_cli
+    from test_cli_usage import run
+
+    from seqgan_ray.driver.rundir import read_metrics
+
+    out = tmp_path / "run"
+    args = ["train", "synthetic", "--preset", "tiny", "--no-ray", "--threads", "1"]
+    code, _, err = run_cli(
+        capsys, *args, "--init-from", experiment / "pretrain", "--out", out, "--no-progress"
+    )
+    assert code == 0, err
+
+    def rows(run):
+        return [
+            {k: v for k, v in r.items() if not k.startswith("perf/")}
+            for r in read_metrics(run / "metrics.jsonl")
+        ]
+
+    assert rows(out) == rows(experiment / "seqgan")
+    for extra, says in (
+        (["--resume", str(out)], "drop --init-from"),
+        (["--seed", "5", "--out", "other"], "its seed differs from this run's"),
+    ):
+        result = run([*args, "--init-from", str(experiment / "pretrain"), *extra], tmp_path)
+        assert result.returncode == 2 and result.stderr.startswith("error: "), result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1 and says in result.stderr
+    assert not (tmp_path / "other").exists()

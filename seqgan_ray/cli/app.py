@@ -55,6 +55,11 @@ class TrainOptions:
     )
     out: Path | None = opt(None, "run directory (default runs/TASK-PRESET-TIME)")
     resume: Path | None = opt(None, "continue the run in this directory from its last checkpoint")
+    init_from: Path | None = opt(
+        None,
+        "start after the MLE pre-training of this run (e.g. an experiment's pretrain/): its G, "
+        "optimizer and MLE metrics; task, generator, seed and MLE epochs must match",
+    )
     threads: int | None = opt(None, "torch CPU threads (default: all cores)")
     progress: bool = opt(True, "show a progress bar")
     use_ray: bool = opt(
@@ -146,6 +151,8 @@ def _train(
     if o.resume is not None:
         given = flag_names(overrides, TRAIN_FLAGS)
         given += [f"--{k}" for k, v in {"config": o.config, "oracle": oracle}.items() if v]
+        if o.init_from is not None:
+            given.append("--init-from")
         if given or (o.out is not None and o.out != o.resume):
             raise UserError(
                 f"--resume continues a run with its saved config; drop {', '.join(given) or '--out'}"
@@ -176,6 +183,7 @@ def _train(
             show_progress=o.progress,
             runtime=runtime,
             max_learner_restarts=o.max_learner_restarts,
+            init_from=o.init_from,
         )
     finally:
         if runtime is not None:
