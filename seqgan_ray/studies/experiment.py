@@ -388,7 +388,7 @@ def _column_label(key: str) -> str:
 def render_results(results: dict) -> str:
     """results.md from results.json alone (so the table can always be re-made from the JSON)."""
     if results.get("seeds"):
-        return render_seed_results(results, _format_p)
+        return render_seed_results(results, _format_p, _column_label)
     rows, tests = results["methods"], results["t_tests_vs_seqgan"]
     metric = results["metric"]
     key, label = metric["key"], metric["label"]

@@ -130,8 +130,9 @@ def _with_interval(mean: float, interval: list[float] | None) -> str:
     return f"{mean:.3f} ± {(interval[1] - interval[0]) / 2:.3f}"
 
 
-def render_seed_results(results: dict, format_p) -> str:
-    """results.md of a multi-seed experiment, from its results.json alone."""
+def render_seed_results(results: dict, format_p, column_label) -> str:
+    """results.md of a multi-seed experiment, from its results.json alone (`format_p` and
+    `column_label` as the single-seed table writes p-values and column names)."""
     rows, tests, seeds = results["methods"], results["t_tests_vs_seqgan"], results["seeds"]
     metric = results["metric"]
     key, label = metric["key"], metric["label"]
@@ -144,7 +145,7 @@ def render_seed_results(results: dict, format_p) -> str:
         + ("| paper " if has_paper else "")
         + "| paired p vs SeqGAN (seed means) | Welch p vs SeqGAN, per seed |"
     )
-    head += "".join(f" {k.replace('_', '-')} ± 95 % CI |" for k in others)
+    head += "".join(f" {column_label(k)} ± 95 % CI |" for k in others)
     lines = [
         f"# {results['title']}: {label} over {len(seeds)} seeds "
         f"({'higher' if metric['higher'] else 'lower'} is better)",
