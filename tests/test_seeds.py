@@ -139,6 +139,13 @@ def test_results_over_seeds_have_per_seed_values_and_intervals(three_seeds):
     assert cfg.method.name == "shuffled"
     table = (out / "results.md").read_text()
     assert table == render_results(results) and "±" in table and "Shuffled Q (control)" in table
+    # SeqGAN's NLL-test cell: the seeds' mean ± the t-interval's half-width, by hand
+    lines = [ln.strip("| ").split(" | ") for ln in table.splitlines() if ln.startswith("| ")]
+    column = lines[0].index("NLL-test ± 95 % CI")
+    tests_ = [r["final"]["nll_test"] for r in results["methods"]["seqgan"]["seeds"]]
+    half = T_975_DOF2 * np.std(tests_, ddof=1) / math.sqrt(3)
+    (seqgan,) = [ln for ln in lines if ln[0] == "SeqGAN"]
+    assert seqgan[column] == f"{np.mean(tests_):.3f} ± {half:.3f}"
     assert table.endswith(
         f"({results['pretrain_epochs']} epochs), mean of seeds: {np.mean(after):.3f}.\n"
         f"Wall time: {results['wall_s'] / 60:.1f} min.\n"
