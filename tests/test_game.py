@@ -1,57 +1,186 @@
-"""studies/game.py: the diagnostics table of `seqgan-ray report`, on hand-written metrics."""
+"""beta <- theta, the shuffled control, the reward variants and the game's diagnostics, on
+hand-checked numbers (issue 15)."""
 
-import json
+import copy
+import math
 
 import pytest
+import torch
 
-from seqgan_ray.studies.game import COLUMNS, game_at, game_table, iterations_to_show
-
-
-def _rows(values, evals):
-    """Adversarial rows: iteration i has every diagnostic = values[i], an evaluation at
-    the iterations in `evals` (NLL-oracle = 9 + i / 100)."""
-    rows = [{"phase": "mle", "step": 0, "epoch": 0, "eval/nll_oracle": 10.0}]
-    for i, v in enumerate(values):
-        row = {"phase": "adversarial", "step": i, "epoch": 1 + i}
-        row |= {key: v for key, _ in COLUMNS if not key.startswith("eval/")}
-        if i in evals:
-            row |= {"eval/nll_oracle": 9 + i / 100, "eval/nll_test": 8 + i / 100}
-        rows.append(row)
-    return rows
+from seqgan_ray import config as C
+from seqgan_ray import presets
+from seqgan_ray.core import diagnostics, losses, rewards
+from seqgan_ray.core.learner import Learner
+from seqgan_ray.driver.rundir import read_metrics
+from seqgan_ray.driver.trainer import train
+from seqgan_ray.tasks.synthetic import SyntheticTask
 
 
-def test_the_table_looks_at_the_start_10_25_50_percent_and_the_end():
-    assert iterations_to_show(200) == [0, 20, 50, 100, 199]
-    assert iterations_to_show(7) == [0, 1, 2, 3, 6]
-    assert iterations_to_show(1) == [0] and iterations_to_show(0) == []
+def tiny_learner(method: str = "seqgan", **schedule) -> Learner:
+    cfg = C.override(presets.TINY, "schedule", **schedule)
+    cfg = C.override(C.override(cfg, "task", num_train=128), "method", name=method)
+    return Learner(cfg, SyntheticTask(cfg, torch.device("cpu")), torch.device("cpu"))
 
 
-def test_a_diagnostic_is_the_windows_mean_and_nll_the_last_evaluation():
-    rows = _rows([0.0, 1.0, 2.0, 3.0, 4.0, 5.0], evals={0, 3})
-    at = game_at(rows, 4, window=2)
-    assert at["d/acc"] == pytest.approx((3.0 + 4.0) / 2) and at["adv/grad_norm"] == 3.5
-    assert at["eval/nll_oracle"] == pytest.approx(9.03)  # evaluated at 3, not at 4
-    assert game_at(rows, 6, window=2) == {}  # not reached
+# --- beta <- theta ------------------------------------------------------------------------------
+def test_every_preset_rolls_out_with_the_current_generator():
+    rates = {name: p.schedule.rollout_update_rate for name, p in presets.PRESETS.items()}
+    # the one exception reproduces the README's Table 1, measured with the former default
+    assert rates == {
+        name: 0.8 if name == "table1-cpu-blend0.8" else 0.0 for name in presets.PRESETS
+    }
+    assert presets.preset("table1-cpu-blend0.8") == C.override(
+        presets.TABLE1_CPU, "schedule", rollout_update_rate=0.8
+    )
 
 
-def test_the_table_averages_runs_and_leaves_out_methods_without_a_game(tmp_path):
-    def write(name, rows):
-        (tmp_path / name).mkdir()
-        (tmp_path / name / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-        return tmp_path / name
+def test_sync_rollout_makes_beta_exactly_theta_by_default():
+    learner = tiny_learner()
+    learner.start_adversarial()
+    with torch.no_grad():
+        for p in learner.generator.parameters():
+            p.add_(torch.randn_like(p))  # theta moves away from beta
+    learner.sync_rollout()
+    pairs = list(zip(learner.rollout.parameters(), learner.generator.parameters()))
+    assert pairs and all(torch.equal(beta, theta) for beta, theta in pairs)
+    assert all(beta.data_ptr() != theta.data_ptr() for beta, theta in pairs)  # a copy
 
-    a = write("a", _rows([1.0] * 10, evals={0, 5}))
-    b = write("b", _rows([3.0] * 10, evals={0, 5}))
-    short = write("short", _rows([1.0] * 3, evals={0}))
-    mle = write("mle", [{"phase": "mle", "step": 0, "epoch": 0, "eval/nll_oracle": 9.5}])
-    groups = {"s": ("SeqGAN", [a, b]), "x": ("Half", [a, short]), "m": ("MLE", [mle])}
-    lines = game_table(groups, 10)
-    rows = [ln for ln in lines if ln.startswith("| SeqGAN") or ln.startswith("| Half")]
-    assert not any(ln.startswith("| MLE") for ln in lines)
-    assert [ln.split(" | ")[1] for ln in rows[:5]] == ["0", "1", "2", "5", "9"]
-    # iteration 5 of SeqGAN: NLL-oracle 9.05 in both runs, every diagnostic (1 + 3) / 2
-    cells = rows[3].strip("| ").split(" | ")
-    assert cells[2:4] == ["9.05", "8.05"] and cells[4:] == ["2"] * (len(COLUMNS) - 2)
-    # a run that stopped at iteration 2 makes the later rows of its method empty
-    half = [ln for ln in rows if ln.startswith("| Half")]
-    assert "–" not in half[2] and half[3].count("–") == len(COLUMNS)
+
+# --- the shuffled control -----------------------------------------------------------------------
+def test_shuffle_keeps_each_positions_values_and_changes_their_assignment():
+    B, T = 16, 5
+    q = torch.arange(B * T, dtype=torch.float32).view(B, T) / 100  # every value distinct
+    key = (88, "shuffle", 3, 0)
+    shuffled = rewards.shuffle_q(q, key)
+    for t in range(T):
+        assert torch.equal(shuffled[:, t].sort().values, q[:, t])  # same multiset at t
+        assert not torch.equal(shuffled[:, t], q[:, t])  # assigned to other sequences
+    # a permutation per position (column 0's order is not reused at column 1)
+    order = [(shuffled[:, t] * 100 - t).long() // T for t in range(T)]  # source row per column
+    assert not all(torch.equal(order[0], o) for o in order[1:])
+    assert torch.equal(rewards.shuffle_q(q, key), shuffled)  # keyed: same key, same permutation
+    assert not torch.equal(rewards.shuffle_q(q, (88, "shuffle", 3, 1)), shuffled)  # next g-step
+
+
+def test_shuffled_method_updates_with_permuted_q():
+    method = C.method_named(C.MethodConfig(), "shuffled")
+    q = torch.rand(8, 4, generator=torch.Generator().manual_seed(1))
+    key = (1, "shuffle", 0, 0)
+    assert torch.equal(rewards.policy_weights(q, method, key), rewards.shuffle_q(q, key))
+    assert torch.equal(rewards.policy_weights(q, C.MethodConfig(), key), q)  # SeqGAN: Q itself
+
+
+# --- reward variants ----------------------------------------------------------------------------
+def test_logit_and_maligan_weights_by_hand():
+    q = torch.tensor([[0.5, 0.75], [0.75, 0.5]])
+    # log(.5/.5) = 0, log(.75/.25) = ln 3
+    ln3 = math.log(3)
+    torch.testing.assert_close(rewards.logit_q(q), torch.tensor([[0.0, ln3], [ln3, 0.0]]))
+    # r = D/(1-D): column 0 = (1, 3) -> (1/4, 3/4); column 1 = (3, 1) -> (3/4, 1/4)
+    torch.testing.assert_close(
+        rewards.maligan_weights(q), torch.tensor([[0.25, 0.75], [0.75, 0.25]])
+    )
+    assert torch.isfinite(rewards.logit_q(torch.tensor([[0.0, 1.0]]))).all()  # clamped
+
+
+def test_batch_mean_baseline_by_hand():
+    q = torch.tensor([[1.0, 2.0], [3.0, 6.0]])
+    # column means 2 and 4
+    assert torch.equal(rewards.batch_mean_baseline(q), torch.tensor([[-1.0, -2.0], [1.0, 2.0]]))
+    q = torch.tensor([[1.0], [3.0], [5.0]])
+    mask = torch.tensor([[1.0], [1.0], [0.0]])  # the third sequence ended before t
+    # mean over valid rows (1 + 3) / 2 = 2
+    assert torch.equal(rewards.batch_mean_baseline(q, mask), torch.tensor([[-1.0], [1.0], [0.0]]))
+
+
+def test_variant_methods_compose_transform_then_baseline():
+    q = torch.tensor([[0.5, 0.75], [0.75, 0.5], [0.9, 0.1]])
+    logit = C.method_named(C.MethodConfig(), "seqgan+logit")
+    assert (logit.reward, logit.reward_baseline, logit.is_variant) == ("logit", "batch-mean", True)
+    expected = rewards.batch_mean_baseline(rewards.logit_q(q))
+    assert torch.equal(rewards.policy_weights(q, logit, ()), expected)
+    assert torch.allclose(expected.sum(dim=0), torch.zeros(2), atol=1e-6)
+    maligan = C.method_named(C.MethodConfig(), "seqgan+maligan")
+    torch.testing.assert_close(rewards.policy_weights(q, maligan, ()).sum(dim=0), torch.ones(2))
+    with pytest.raises(C.ConfigError, match="method mle has no D"):
+        C.method_named(C.MethodConfig(), "mle+logit")
+    with pytest.raises(C.ConfigError, match="unknown reward variant"):
+        C.method_named(C.MethodConfig(), "seqgan+gail")
+
+
+# --- diagnostics --------------------------------------------------------------------------------
+def test_ess_fraction_by_hand():
+    B = 8
+    assert diagnostics.ess_fraction(torch.full((B,), 0.3)) == pytest.approx(1.0)
+    one = torch.zeros(B)
+    one[5] = 0.7
+    assert diagnostics.ess_fraction(one) == pytest.approx(1 / B)
+    # (1 + 3)^2 / (2 * (1 + 9)) = 16 / 20
+    assert diagnostics.ess_fraction(torch.tensor([1.0, 3.0])) == pytest.approx(0.8)
+
+
+def test_q_stats_by_hand():
+    q = torch.tensor([[0.2, 0.4], [0.6, 0.8]])
+    stats = diagnostics.q_stats(q)
+    assert stats["adv/q_mean"] == pytest.approx(0.5)
+    # population std of (.2, .6) and of (.4, .8): 0.2 each
+    assert stats["adv/q_std"] == pytest.approx(0.2)
+    # sequence means w = (.3, .7): 1.0^2 / (2 * (.09 + .49)) = 1 / 1.16
+    assert stats["adv/q_ess"] == pytest.approx(1 / 1.16)
+
+
+@pytest.mark.parametrize("q_value, clipped", [(1.0, 1.0), (1e-4, 0.0)])
+def test_g_step_reports_clip_grad_norms_return_and_the_step(q_value, clipped):
+    learner = tiny_learner()
+    learner.start_adversarial()
+    y = learner.sample(32, (0, "pg"))
+    q = torch.full((32, 8), q_value)
+    # the same gradient on a copy, through clip_grad_norm_ itself
+    twin = copy.deepcopy(learner.generator)
+    losses.policy_gradient_loss(twin.log_probs(y), q).backward()
+    expected = torch.nn.utils.clip_grad_norm_(twin.parameters(), 5.0)
+    before = [p.detach().clone() for p in learner.generator.parameters()]
+    stats = learner.g_step(y, q, (0, "shuffle", 0, 0))
+    assert stats["adv/grad_norm"] == pytest.approx(float(expected), rel=1e-6)
+    assert stats["adv/clipped"] == clipped
+    step = sum(
+        float(((p.detach() - b) ** 2).sum()) for p, b in zip(learner.generator.parameters(), before)
+    )
+    assert stats["adv/update_norm"] == pytest.approx(math.sqrt(step), rel=1e-6)
+    assert stats["adv/q_ess"] == pytest.approx(1.0) and stats["adv/q_std"] == 0.0
+
+
+def test_discriminator_diagnostics_score_train_heldout_and_fresh_samples():
+    learner = tiny_learner()
+    stats = learner.discriminator_diagnostics((88, "diag_fake", 0))
+    n = diagnostics.DIAG_SEQUENCES
+    fake = learner.sample(n, (88, "diag_fake", 0))
+    heldout = diagnostics.keyed_subset(learner.task.test, n, (learner.cfg.seed, "diag_heldout"))
+    with torch.no_grad():
+        by_hand = torch.sigmoid(learner.discriminator(fake)).mean().item()
+        held = torch.sigmoid(learner.discriminator(heldout)).mean().item()
+    assert stats["d/p_real_fake"] == pytest.approx(by_hand, rel=1e-6)
+    assert stats["d/p_real_heldout"] == pytest.approx(held, rel=1e-6)
+    assert 0.0 < stats["d/p_real_train"] < 1.0
+    # held-out rows are the task's test draw (independent oracle samples D never trains on)
+    test = {tuple(r) for r in learner.task.test.tolist()}
+    assert len(heldout) == n and all(tuple(r) in test for r in heldout.tolist())
+
+
+def test_diagnostics_are_logged_and_move_no_other_number(tmp_path, monkeypatch):
+    cfg = C.override(C.override(presets.TINY, "method", name="shuffled"), "schedule", g_steps=2)
+    train(cfg, tmp_path / "with", show_progress=False)
+    monkeypatch.setattr(diagnostics, "update_stats", lambda *a: {})
+    monkeypatch.setattr(diagnostics, "q_stats", lambda *a: {})
+    monkeypatch.setattr(Learner, "discriminator_diagnostics", lambda self, key: {})
+    train(cfg, tmp_path / "without", show_progress=False)
+    keys = set(diagnostics.G_STEP_MEANS) | {"d/p_real_train", "d/p_real_heldout", "d/p_real_fake"}
+
+    def strip(rows):
+        return [{k: v for k, v in r.items() if k not in keys and "perf/" not in k} for r in rows]
+
+    rows = read_metrics(tmp_path / "with" / "metrics.jsonl")
+    assert strip(rows) == strip(read_metrics(tmp_path / "without" / "metrics.jsonl"))
+    adv = [r for r in rows if r["phase"] == "adversarial"]
+    assert adv and all(keys <= set(r) for r in adv)
+    assert all(r["adv/clipped"] in (0.0, 0.5, 1.0) for r in adv)  # a fraction of 2 g-steps
