@@ -239,7 +239,7 @@ def frontier_over_seeds(out: str | Path, seeds: Sequence[int]) -> dict:
                 f"| {label(m)} | {r['seeds_below_at_tau1']} of {r['seeds']} seeds | {gaps} | "
                 f"{r['points_below']} of {r['points_compared']} |"
             )
-    (out / "frontier.json").write_text(json.dumps(result, indent=2) + "\n")
+    _save(out / "frontier.json", result)
     (out / "frontier.md").write_text("\n".join(lines) + "\n\n![frontier](frontier.png)\n")
     plot_frontier({f"seed {s}": per_seed[s] for s in seeds}, out / "frontier.png")
     return result
