@@ -15,7 +15,7 @@ from seqgan_ray.driver.rundir import RunDir
 from seqgan_ray.errors import UserError
 from seqgan_ray.studies.experiment import parse_methods, render_results
 from seqgan_ray.studies.seeds import parse_seeds, seed_config
-from seqgan_ray.studies.significance import paired, t_interval
+from seqgan_ray.studies.significance import paired, pooled, t_interval
 
 T_975_DOF2 = 4.302652729911275  # Student t, 97.5 % quantile, 2 degrees of freedom (tables)
 
@@ -115,6 +115,7 @@ def test_results_over_seeds_have_per_seed_values_and_intervals(three_seeds):
             [np.load(out / f"seed-{s}" / m / "final_nll_oracle.npy") for s in (1, 2, 3)]
         )
         assert row["nll_oracle"] == pytest.approx(pooled.mean()) and row["n"] == len(pooled)
+        assert row["std"] == pytest.approx(pooled.std(ddof=1))
         # the curve is the seeds' mean at each evaluated epoch, the band their min and max
         curves = [
             json.loads((out / f"seed-{s}" / "results.json").read_text())["methods"][m]["curve"]
@@ -153,6 +154,14 @@ def test_results_over_seeds_have_per_seed_values_and_intervals(three_seeds):
     for png in ("learning_curves.png", "diagnostics.png"):
         assert (out / png).read_bytes()[:4] == b"\x89PNG"
         assert (out / "seed-1" / png).read_bytes()[:4] == b"\x89PNG"
+
+
+def test_pooled_moments_equal_the_concatenation():
+    # [1, 2, 3] and [10, 20]: concatenation mean 36 / 5 = 7.2; sum of squares 514,
+    # variance (514 - 5 * 7.2**2) / 4 = 63.7
+    mean, std, n = pooled([2.0, 15.0], [1.0, math.sqrt(50.0)], [3, 2])
+    assert (mean, n) == (pytest.approx(7.2), 5)
+    assert std == pytest.approx(math.sqrt(63.7))
 
 
 def _print(capsys, *args):

@@ -20,9 +20,8 @@ from pathlib import Path
 import numpy as np
 
 from seqgan_ray.config import RunConfig, override
-from seqgan_ray.driver.rundir import RunDir
 from seqgan_ray.errors import UserError
-from seqgan_ray.studies.significance import paired, t_interval
+from seqgan_ray.studies.significance import paired, pooled, t_interval
 
 
 def parse_seeds(text: str | None) -> tuple[int, ...] | None:
@@ -58,7 +57,8 @@ def seed_dir(out: Path, seed: int) -> Path:
 
 
 def aggregate(out: Path, methods: Sequence[str], seeds: Sequence[int], base: dict) -> dict:
-    """results.json over seeds from each seed's own results.json (`base`: title, config, ...)."""
+    """results.json over seeds from each seed's own results.json alone, per-sequence scores not
+    needed (`base`: title, config, ...)."""
     per_seed = {s: json.loads((seed_dir(out, s) / "results.json").read_text()) for s in seeds}
     first = per_seed[seeds[0]]
     key = first["metric"]["key"]
@@ -69,18 +69,16 @@ def aggregate(out: Path, methods: Sequence[str], seeds: Sequence[int], base: dic
              "n": r["methods"][m]["n"], "final": r["methods"][m]["final"]}
             for s, r in per_seed.items()
         ]  # fmt: skip
-        pooled = np.concatenate(
-            [RunDir(seed_dir(out, s) / m).read_final_scores(key) for s in seeds]
-        )
+        mean, std, n = pooled(*zip(*((row[key], row["std"], row["n"]) for row in seed_rows)))
         finals = [row["final"] for row in seed_rows]
         final_keys = [k for k in finals[0] if all(k in f for f in finals)]
         means = [row[key] for row in seed_rows]
         curve, band = _mean_curve([per_seed[s]["methods"][m]["curve"] for s in seeds])
         rows[m] = {
             **{k: v for k, v in first["methods"][m].items() if k in ("label", "paper")},
-            key: float(pooled.mean()),  # pooled over every seed's per-sequence scores
-            "std": float(pooled.std(ddof=1)),
-            "n": int(len(pooled)),
+            key: mean,  # pooled over every seed's per-sequence scores
+            "std": std,
+            "n": n,
             "final": {k: float(np.mean([f[k] for f in finals])) for k in final_keys},
             "curve": curve,
             "band": band,

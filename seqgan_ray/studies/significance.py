@@ -52,3 +52,15 @@ def paired(a, b) -> dict[str, float] | None:
         "dof": float(len(a) - 1),
         "mean_diff": float((a - b).mean()),
     }
+
+
+def pooled(means, stds, sizes) -> tuple[float, float, int]:
+    """Mean, sample std (ddof 1) and size of the concatenation of several samples, exactly, from
+    each sample's mean, std (ddof 1) and size (law of total variance): seeds' results combine
+    from their results.json alone, without the per-sequence scores."""
+    m, s, n = (np.asarray(x, dtype=np.float64) for x in (means, stds, sizes))
+    total = n.sum()
+    mean = float((n * m).sum() / total)
+    within = ((n - 1) * s**2).sum()
+    between = (n * (m - mean) ** 2).sum()
+    return mean, float(np.sqrt((within + between) / (total - 1))), int(total)
