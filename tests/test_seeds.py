@@ -3,6 +3,7 @@
 import dataclasses
 import json
 import math
+import shutil
 
 import numpy as np
 import pytest
@@ -154,6 +155,31 @@ def test_results_over_seeds_have_per_seed_values_and_intervals(three_seeds):
     for png in ("learning_curves.png", "diagnostics.png"):
         assert (out / png).read_bytes()[:4] == b"\x89PNG"
         assert (out / "seed-1" / png).read_bytes()[:4] == b"\x89PNG"
+
+
+def test_seeds_run_elsewhere_join_by_copying_their_directories(three_seeds, tmp_path):
+    """Each seed's directory copied without checkpoints, per-sequence scores or samples (as a
+    seed run on another machine arrives): nothing runs again, the results over seeds are the
+    same, and a seed's own wall time is reported."""
+    out, _, _ = three_seeds
+    joined = tmp_path / "joined"
+    heavy = shutil.ignore_patterns("checkpoint.pt", "*.npy", "samples.txt", "events.*")
+    for s in (1, 2, 3):
+        shutil.copytree(out / f"seed-{s}", joined / f"seed-{s}", ignore=heavy)
+    alone = json.loads((joined / "seed-2" / "results.json").read_text())
+    alone["wall_s"] = 90.0  # as `--seeds 2` run by itself records it
+    (joined / "seed-2" / "results.json").write_text(json.dumps(alone))
+    _experiment(joined, "--seeds", "1,2,3", "--methods", "seqgan,mle,shuffled")
+    assert not list(joined.rglob("checkpoint.pt")) and not list(joined.rglob("*.npy"))
+    before = json.loads((out / "results.json").read_text())
+    after = json.loads((joined / "results.json").read_text())
+    for m in ("seqgan", "mle", "shuffled"):
+        for key in ("nll_oracle", "std", "n", "ci95", "final"):
+            assert after["methods"][m][key] == pytest.approx(before["methods"][m][key])
+        assert after["methods"][m]["seeds"] == before["methods"][m]["seeds"]
+    assert after["t_tests_vs_seqgan"] == before["t_tests_vs_seqgan"]
+    assert after["seed_wall_s"] == {"2": 90.0}
+    assert "Seeds run alone, their own wall times: 2: 1.5 min." in (joined / "results.md").read_text()
 
 
 def test_pooled_moments_equal_the_concatenation():

@@ -163,17 +163,22 @@ def run_experiment(
     units = (
         [(cfg, out)] if seeds is None else [(seed_config(cfg, s), seed_dir(out, s)) for s in seeds]
     )
+    # A seed whose results.json already holds every method is finished and only read again: a
+    # seed run on another machine joins by copying its directory (checkpoints and per-sequence
+    # scores not needed: the results over seeds come from each seed's results.json).
+    finished = {u for _, u in units if seeds is not None and _seed_finished(u, runs)}
+    units_to_run = [(c, u) for c, u in units if u not in finished]
     pretrained = {  # checked before experiment.json is written: a wrong --init-from costs nothing
         unit_out: unit_out / "pretrain"
         if init_from is None
         else pretraining_source(Path(init_from), unit_cfg)
-        for unit_cfg, unit_out in units
+        for unit_cfg, unit_out in units_to_run
     }
     _claim(out, cfg, methods, seeds, init_from)
 
     # 1. The shared MLE pre-training of each seed, with every core.
     for unit_cfg, unit_out in (
-        units if init_from is None and any(m != "random" for m in runs) else []
+        units_to_run if init_from is None and any(m != "random" for m in runs) else []
     ):
         echo(f"pre-training G by MLE (shared by every method; seed {unit_cfg.seed}) ...")
         _run_one(
@@ -185,10 +190,11 @@ def run_experiment(
         )
 
     # 2. The methods of every seed, in parallel where CPUs allow, longest first.
-    work = [(m, unit_cfg, unit_out) for m in runs for unit_cfg, unit_out in units]
-    jobs = max(1, min(jobs or cpus, len(work)))
+    work = [(m, unit_cfg, unit_out) for m in runs for unit_cfg, unit_out in units_to_run]
+    jobs = max(1, min(jobs or cpus, len(work) or 1))
     threads = max(1, cpus // jobs)
-    echo(f"running {', '.join(runs)} ({jobs} at a time, {threads} thread(s) each) ...")
+    if work:
+        echo(f"running {', '.join(runs)} ({jobs} at a time, {threads} thread(s) each) ...")
     with (
         ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool,
         StudyBar("runs", len(work), progress) as bar,
@@ -214,21 +220,33 @@ def run_experiment(
     # 3. Results: each seed's, then (with seeds) those over seeds.
     if paper is None and cfg.task.kind == "synthetic":
         paper = {"nll_oracle": PAPER_TABLE1}
-    for unit_cfg, unit_out in units:
+    for unit_cfg, unit_out in units_to_run:
         results = collect_results(
             unit_out, unit_cfg, runs, title, paper or {}, pretrained[unit_out]
         )
         if seeds is not None:
+            if len(units) == 1:  # a seed run alone (to join others later) keeps its wall time
+                results["wall_s"] = _wall_s(unit_out, t0)
             _write_results(results, unit_out, [unit_out])
     if seeds is not None:
         results = aggregate(out, runs, list(seeds), {"title": title, "config": cfg.to_dict()})
-    # Summed over the invocations that built the experiment (a resumed or re-run experiment
-    # must not report only its last, possibly trivial, invocation).
-    earlier = out / "results.json"
-    before = json.loads(earlier.read_text()).get("wall_s", 0.0) if earlier.exists() else 0.0
-    results["wall_s"] = round(before + time.perf_counter() - t0, 1)
+    results["wall_s"] = _wall_s(out, t0)
     _write_results(results, out, [unit_out for _, unit_out in units])
     return results
+
+
+def _wall_s(where: Path, t0: float) -> float:
+    """Wall time summed over the invocations that built `where`'s results.json (a resumed or
+    re-run experiment must not report only its last, possibly trivial, invocation)."""
+    earlier = where / "results.json"
+    before = json.loads(earlier.read_text()).get("wall_s", 0.0) if earlier.exists() else 0.0
+    return round(before + time.perf_counter() - t0, 1)
+
+
+def _seed_finished(unit_out: Path, methods: Sequence[str]) -> bool:
+    """A seed's directory whose results.json already has a row for each of `methods`."""
+    path = unit_out / "results.json"
+    return path.exists() and set(methods) <= set(json.loads(path.read_text())["methods"])
 
 
 def _write_results(results: dict, out: Path, units: Sequence[Path]) -> None:

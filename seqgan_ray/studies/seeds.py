@@ -98,8 +98,10 @@ def aggregate(out: Path, methods: Sequence[str], seeds: Sequence[int], base: dic
                 "per_seed": {str(s): r["t_tests_vs_seqgan"][m] for s, r in per_seed.items()},
             }
     after = [r["after_mle"] for r in per_seed.values() if r.get("after_mle") is not None]
+    own_wall = {str(s): r["wall_s"] for s, r in per_seed.items() if "wall_s" in r}
     return {
         **base,
+        **({"seed_wall_s": own_wall} if own_wall else {}),
         "seeds": list(seeds),
         "metric": first["metric"],
         "pretrain_epochs": first["pretrain_epochs"],
@@ -189,4 +191,7 @@ def closing_lines(results: dict, label: str, value_format: str) -> list[str]:
         lines.append(f"{label} after the shared MLE pre-training ({epochs} epochs){value}.")
     if "wall_s" in results:
         lines.append(f"Wall time: {results['wall_s'] / 60:.1f} min.")
+    if "seed_wall_s" in results:  # seeds run one at a time (`--seeds S`), then joined here
+        walls = ", ".join(f"{s}: {w / 60:.1f} min" for s, w in results["seed_wall_s"].items())
+        lines.append(f"Seeds run alone, their own wall times: {walls}.")
     return lines
