@@ -179,7 +179,9 @@ def test_seeds_run_elsewhere_join_by_copying_their_directories(three_seeds, tmp_
         assert after["methods"][m]["seeds"] == before["methods"][m]["seeds"]
     assert after["t_tests_vs_seqgan"] == before["t_tests_vs_seqgan"]
     assert after["seed_wall_s"] == {"2": 90.0}
-    assert "Seeds run alone, their own wall times: 2: 1.5 min." in (joined / "results.md").read_text()
+    assert (
+        "Seeds run alone, their own wall times: 2: 1.5 min." in (joined / "results.md").read_text()
+    )
 
 
 def test_pooled_moments_equal_the_concatenation():
