@@ -1,6 +1,7 @@
 """`seqgan-ray experiment synthetic` on a tiny config: every artifact, t-tests, reproducible table."""
 
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -123,6 +124,11 @@ def test_frontier_writes_one_curve_per_method(experiment, monkeypatch):
 
     monkeypatch.setattr(frontier, "sweep", sweep_once)
     assert run_frontier(experiment, methods, (0.7, 1.0, 1.4), 200, print) == result
+    assert len(swept) == 1
+    # a copy without checkpoints (a seed banked or run elsewhere) reuses every curve it holds
+    copy = experiment.parent / "frontier-copy"
+    shutil.copytree(experiment, copy, ignore=shutil.ignore_patterns("checkpoint.pt"))
+    assert run_frontier(copy, methods, (0.7, 1.0, 1.4), 200, print) == result
     assert len(swept) == 1
     # other temperatures: nothing is reused
     run_frontier(experiment, methods, (0.7, 1.0), 200, print)

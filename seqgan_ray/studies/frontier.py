@@ -142,24 +142,30 @@ def run_frontier(
     method, and a method it already holds at these temperatures and samples is not swept again
     (its curve would be the same: same generator, same keys), so an interrupted sweep resumes."""
     out = Path(out)
-    present = [m for m in methods if RunDir(out / m).checkpoint.exists()]
-    if not present:
+    configs = [out / m / "config.json" for m in methods if (out / m / "config.json").exists()]
+    if not configs:
         raise UserError(f"{out} holds no finished method runs to sweep")
-    cfg, _ = load_generator(out / present[0])
-    task, metric = make_task(cfg, torch.device("cpu")), main_metric(cfg)
+    cfg = RunConfig.from_file(configs[0])
+    metric = main_metric(cfg)
     result = {
         "metric": {"key": metric.key, "label": metric.label, "higher": metric.higher_is_better},
         "temperatures": list(temperatures),
         "samples": samples,
         "curves": {},
     }
+    # a method already swept needs no checkpoint (a seed copied without them still has its curves)
     earlier = _earlier_curves(out / "frontier.json", result)
+    present = [m for m in methods if m in earlier or RunDir(out / m).checkpoint.exists()]
+    if not present:
+        raise UserError(f"{out} holds no finished method runs to sweep")
+    task = None
     curves = result["curves"]
     for m in present:
         if m in earlier:
             curves[m], how = earlier[m], " (swept before)"
         else:
             _, gen = load_generator(out / m)
+            task = task or make_task(cfg, torch.device("cpu"))
             curves[m] = sweep(task, gen, temperatures, samples, (cfg.seed, "frontier"), metric)
             how = ""
             _save(out / "frontier.json", result)
