@@ -166,8 +166,7 @@ def run_experiment(
     # A seed whose results.json already holds every method is finished and only read again: a
     # seed run on another machine joins by copying its directory (checkpoints and per-sequence
     # scores not needed: the results over seeds come from each seed's results.json).
-    finished = {u for _, u in units if seeds is not None and _seed_finished(u, runs)}
-    units_to_run = [(c, u) for c, u in units if u not in finished]
+    units_to_run = [(c, u) for c, u in units if seeds is None or not _seed_finished(u, runs)]
     pretrained = {  # checked before experiment.json is written: a wrong --init-from costs nothing
         unit_out: unit_out / "pretrain"
         if init_from is None

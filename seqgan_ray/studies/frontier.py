@@ -142,9 +142,10 @@ def run_frontier(
     method, and a method it already holds at these temperatures and samples is not swept again
     (its curve would be the same: same generator, same keys), so an interrupted sweep resumes."""
     out = Path(out)
+    nothing = UserError(f"{out} holds no finished method runs to sweep")
     configs = [out / m / "config.json" for m in methods if (out / m / "config.json").exists()]
     if not configs:
-        raise UserError(f"{out} holds no finished method runs to sweep")
+        raise nothing
     cfg = RunConfig.from_file(configs[0])
     metric = main_metric(cfg)
     result = {
@@ -157,7 +158,7 @@ def run_frontier(
     earlier = _earlier_curves(out / "frontier.json", result)
     present = [m for m in methods if m in earlier or RunDir(out / m).checkpoint.exists()]
     if not present:
-        raise UserError(f"{out} holds no finished method runs to sweep")
+        raise nothing
     task = None
     curves = result["curves"]
     for m in present:
