@@ -55,6 +55,15 @@ def test_run_report(tmp_path, capsys):
     # --out names the figure; the markdown goes beside it
     report(capsys, run, "--out", tmp_path / "fig.png")
     assert (tmp_path / "fig.png").read_bytes()[:4] == PNG and (tmp_path / "fig.md").exists()
+    # a run still in progress (no final evaluation yet) says so instead of an empty table
+    metrics = run / "metrics.jsonl"
+    metrics.write_text(
+        "".join(ln + "\n" for ln in metrics.read_text().splitlines() if '"final"' not in ln)
+    )
+    report(capsys, run)
+    md = (run / "report.md").read_text()
+    final_section = md.split("## Final evaluation", 1)[1].split("\n## ", 1)[0]
+    assert "None yet: no run has finished" in final_section and "|" not in final_section
 
 
 @pytest.mark.parametrize("seeds", [None, "88,89"])

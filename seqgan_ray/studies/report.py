@@ -174,8 +174,11 @@ def _runs(path: Path, kind: str, figure: Path) -> str:
         + (f" (mean over {seeds} seeds)" if seeds > 1 else "")
         + f"; main metric {metric.label} ({'higher' if metric.higher_is_better else 'lower'} is better)"
     )
-    lines += ["", "| method | " + " | ".join(keys) + " |", "|" + " --- |" * (len(keys) + 1)]
-    for m, rows in finals.items():
+    if not keys:  # a run still in progress has evaluations but no final one yet
+        lines += ["", "None yet: no run has finished; the figure shows the evaluations so far."]
+    else:
+        lines += ["", "| method | " + " | ".join(keys) + " |", "|" + " --- |" * (len(keys) + 1)]
+    for m, rows in finals.items() if keys else ():
         cells = [_mean([row.get(k) for row in rows]) for k in keys]
         lines.append(f"| {groups[m][0]} | " + " | ".join(_cell(v) for v in cells) + " |")
     game = game_table(groups, cfg.schedule.adversarial_iterations)
