@@ -8,6 +8,7 @@ import shutil
 import numpy as np
 import pytest
 from scipy import stats
+from test_cli import run_cli
 
 from seqgan_ray import config as C
 from seqgan_ray import presets
@@ -163,9 +164,8 @@ def test_seeds_run_elsewhere_join_by_copying_their_directories(three_seeds, tmp_
     same, and a seed's own wall time is reported."""
     out, _, _ = three_seeds
     joined = tmp_path / "joined"
-    heavy = shutil.ignore_patterns("checkpoint.pt", "*.npy", "samples.txt", "events.*")
     for s in (1, 2, 3):
-        shutil.copytree(out / f"seed-{s}", joined / f"seed-{s}", ignore=heavy)
+        shutil.copytree(out / f"seed-{s}", joined / f"seed-{s}", ignore=HEAVY)
     alone = json.loads((joined / "seed-2" / "results.json").read_text())
     alone["wall_s"] = 90.0  # as `--seeds 2` run by itself records it
     (joined / "seed-2" / "results.json").write_text(json.dumps(alone))
@@ -182,6 +182,64 @@ def test_seeds_run_elsewhere_join_by_copying_their_directories(three_seeds, tmp_
     assert (
         "Seeds run alone, their own wall times: 2: 1.5 min." in (joined / "results.md").read_text()
     )
+
+
+HEAVY = shutil.ignore_patterns("checkpoint.pt", "*.npy", "samples.txt", "events.*")
+
+
+def _kept_without(out, seed, method, where):
+    """`out`'s seed copied as docs/table1-cpu keeps one (no checkpoints, per-sequence scores or
+    samples), as if it had been run without `method`."""
+    unit = where / f"seed-{seed}"
+    shutil.copytree(out / f"seed-{seed}", unit, ignore=HEAVY)
+    shutil.rmtree(unit / method)
+    results = json.loads((unit / "results.json").read_text())
+    del results["methods"][method], results["t_tests_vs_seqgan"][method]
+    (unit / "results.json").write_text(json.dumps(results))
+    return unit
+
+
+def test_a_kept_seed_takes_a_new_method_without_running_its_others(three_seeds, tmp_path):
+    """Adding `shuffled` to a kept seed: the pre-training is made again and found identical, only
+    `shuffled` runs, and the seed's results equal those of all three methods run together."""
+    out, _, _ = three_seeds
+    unit = _kept_without(out, 1, "shuffled", tmp_path / "kept")
+    kept = [unit / "seqgan", unit / "mle", unit / "pretrain"]
+    before = _snapshot(kept)
+    _experiment(tmp_path / "kept", "--seeds", "1", "--methods", "seqgan,mle,shuffled")
+    after = _snapshot(kept)
+    assert {f: after[f] for f in before} == before  # the kept files untouched
+    assert not list((unit / "seqgan").glob("*.npy"))  # read from results.json, not run again
+    assert (unit / "pretrain" / "checkpoint.pt").exists()
+    assert not (unit / "pretrain" / "again").exists()
+    ran_together = json.loads((out / "seed-1" / "results.json").read_text())
+    added = json.loads((unit / "results.json").read_text())
+    for m in ("seqgan", "mle", "shuffled"):
+        for key in ("nll_oracle", "std", "n", "final"):
+            assert added["methods"][m][key] == pytest.approx(ran_together["methods"][m][key])
+    for m in ("mle", "shuffled"):
+        for key in ("t", "p", "dof"):
+            want = ran_together["t_tests_vs_seqgan"][m][key]
+            assert added["t_tests_vs_seqgan"][m][key] == pytest.approx(want, rel=1e-9)
+
+
+def test_a_kept_seed_whose_pretraining_does_not_repeat_is_refused(three_seeds, tmp_path, capsys):
+    """A kept pre-training that the machine does not reproduce (another CPU type or commit;
+    here its final value is altered): exit 2, one line, nothing of the kept seed changed."""
+    out, _, _ = three_seeds
+    unit = _kept_without(out, 2, "shuffled", tmp_path / "kept")
+    metrics = unit / "pretrain" / "metrics.jsonl"
+    rows = [json.loads(line) for line in metrics.read_text().splitlines()]
+    rows[-1]["final/nll_oracle"] += 0.001
+    metrics.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    before = _snapshot([unit])
+    code, _, err = run_cli(
+        capsys, "experiment", "synthetic", "--preset", "tiny", "--out", tmp_path / "kept",
+        "--seeds", "2", "--methods", "seqgan,mle,shuffled",
+    )  # fmt: skip
+    assert code == 2 and "another final evaluation" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+    assert _snapshot([unit]) == before  # nothing run, nothing left behind
 
 
 def test_pooled_moments_equal_the_concatenation():

@@ -11,13 +11,15 @@ main metric (synthetic: Table 1 and Figure 2 on NLL-oracle; text and music: §5 
 
 With `seeds`, each seed is such an experiment in OUT/seed-S and OUT/results.* hold the results
 over seeds (seeds.py). Independent runs (methods, and every seed's methods) run in parallel
-processes when there are free CPUs; a run whose directory already holds a final evaluation is
-not run again, and an interrupted one resumes, so a killed multi-seed experiment resumes too.
+processes when there are free CPUs; a run whose directory already holds a final evaluation, or
+whose row is in its results.json, is not run again, and an interrupted one resumes, so a killed
+multi-seed experiment resumes too.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -37,7 +39,7 @@ from seqgan_ray.studies.seeds import (
     seed_config,
     seed_dir,
 )
-from seqgan_ray.studies.significance import welch
+from seqgan_ray.studies.significance import welch_from_stats
 from seqgan_ray.tasks import main_metric
 
 # Paper Table 1 (NLL-oracle); the constant-reward control is ours.
@@ -163,10 +165,13 @@ def run_experiment(
     units = (
         [(cfg, out)] if seeds is None else [(seed_config(cfg, s), seed_dir(out, s)) for s in seeds]
     )
-    # A seed whose results.json already holds every method is finished and only read again: a
-    # seed run on another machine joins by copying its directory (checkpoints and per-sequence
-    # scores not needed: the results over seeds come from each seed's results.json).
-    units_to_run = [(c, u) for c, u in units if seeds is None or not _seed_finished(u, runs)]
+    # A method already in its seed's results.json is finished and only read again, so a seed
+    # run on another machine joins by copying its directory, and a seed kept without its
+    # checkpoints and per-sequence scores (docs/table1-cpu) takes new methods without running
+    # its others again: its results.json rows are all the results need.
+    done = {unit_out: _methods_done(unit_out, unit_cfg) for unit_cfg, unit_out in units}
+    units_to_run = [(c, u) for c, u in units if seeds is None or not set(runs) <= done[u]]
+    work = [(m, c, u) for m in runs for c, u in units_to_run if m not in done[u]]
     pretrained = {  # checked before experiment.json is written: a wrong --init-from costs nothing
         unit_out: unit_out / "pretrain"
         if init_from is None
@@ -175,21 +180,14 @@ def run_experiment(
     }
     _claim(out, cfg, methods, seeds, init_from)
 
-    # 1. The shared MLE pre-training of each seed, with every core.
-    for unit_cfg, unit_out in (
-        units_to_run if init_from is None and any(m != "random" for m in runs) else []
-    ):
-        echo(f"pre-training G by MLE (shared by every method; seed {unit_cfg.seed}) ...")
-        _run_one(
-            pretrain_config(unit_cfg).to_dict(),
-            str(pretrained[unit_out]),
-            None,
-            cpus,
-            on_terminal(progress),
-        )
+    # 1. The shared MLE pre-training of each seed that still has a method to run, every core.
+    needed = {u for m, _, u in work if m != "random"}
+    for unit_cfg, unit_out in units_to_run if init_from is None else []:
+        if unit_out in needed:
+            echo(f"pre-training G by MLE (shared by every method; seed {unit_cfg.seed}) ...")
+            _pretrain(unit_cfg, unit_out / "pretrain", cpus, on_terminal(progress))
 
     # 2. The methods of every seed, in parallel where CPUs allow, longest first.
-    work = [(m, unit_cfg, unit_out) for m in runs for unit_cfg, unit_out in units_to_run]
     jobs = max(1, min(jobs or cpus, len(work) or 1))
     threads = max(1, cpus // jobs)
     if work:
@@ -242,10 +240,54 @@ def _wall_s(where: Path, t0: float) -> float:
     return round(before + time.perf_counter() - t0, 1)
 
 
-def _seed_finished(unit_out: Path, methods: Sequence[str]) -> bool:
-    """A seed's directory whose results.json already has a row for each of `methods`."""
+def _methods_done(unit_out: Path, cfg: RunConfig) -> set[str]:
+    """The methods of `unit_out`'s results.json (those whose run directory is still there),
+    checked to come from the same experiment: the same config, the oracle file's location
+    aside (a seed copied from another machine has it elsewhere)."""
+    rows = _earlier_rows(unit_out)
+    if rows:
+        made = RunConfig.from_dict(json.loads((unit_out / "results.json").read_text())["config"])
+        here = replace(made, task=replace(made.task, oracle_path=cfg.task.oracle_path))
+        same_oracle = (
+            Path(made.task.oracle_path or "").name == Path(cfg.task.oracle_path or "").name
+        )
+        if here != cfg or not same_oracle:
+            raise UserError(
+                f"{unit_out / 'results.json'} was made with another config than this "
+                "experiment's; choose another --out"
+            )
+    return {m for m in rows if (unit_out / m).is_dir()}
+
+
+def _earlier_rows(unit_out: Path) -> dict:
+    """The method rows of `unit_out`'s results.json, if it has one."""
     path = unit_out / "results.json"
-    return path.exists() and set(methods) <= set(json.loads(path.read_text())["methods"])
+    return json.loads(path.read_text())["methods"] if path.exists() else {}
+
+
+def _pretrain(cfg: RunConfig, where: Path, cpus: int, progress: bool) -> None:
+    """The shared MLE pre-training in `where`. One kept without its checkpoint (a seed copied
+    to docs/) is made again inside it and must give the very same final evaluation, so that
+    methods added now start from the same generator as the seed's others; the checkpoint then
+    joins it. Otherwise (another CPU type or commit) nothing is mixed: the seed is refused."""
+    run = RunDir(where)
+    kept = _final_row(run) if run.metrics.exists() and not run.checkpoint.exists() else {}
+    target = where / "again" if kept else where
+    _run_one(pretrain_config(cfg).to_dict(), str(target), None, cpus, progress)
+    if not kept:
+        return
+    again = _final_row(RunDir(target))
+    if again != kept:
+        shutil.rmtree(target)
+        raise UserError(
+            f"{where} was kept without its checkpoint, and making it again gave another final "
+            f"evaluation ({again}; kept: {kept}): another CPU type or commit. Methods added "
+            "now would start from another generator; run this seed whole in a fresh --out"
+        )
+    for f in target.iterdir():
+        if not (where / f.name).exists():
+            f.replace(where / f.name)
+    shutil.rmtree(target)
 
 
 def _write_results(results: dict, out: Path, units: Sequence[Path]) -> None:
@@ -341,11 +383,15 @@ def collect_results(
     """Per-method final metrics, curves, and Welch t-tests of SeqGAN vs every other method on
     the per-sequence main metric; the value after MLE from the `pretrain` run."""
     metric = main_metric(cfg)
-    per_sequence = {m: RunDir(out / m).read_final_scores(metric.key) for m in methods}
+    earlier = _earlier_rows(out)
     rows = {}
     for m in methods:
-        values = per_sequence[m]
-        final = _final_row(RunDir(out / m))
+        run = RunDir(out / m)
+        if m in earlier and not run.final_scores(metric.key).exists():
+            rows[m] = earlier[m]  # kept without its per-sequence scores: its row is its result
+            continue
+        values = run.read_final_scores(metric.key)
+        final = _final_row(run)
         rows[m] = {
             "label": label(m),
             metric.key: float(values.mean()),
@@ -357,9 +403,10 @@ def collect_results(
         }
     tests = {}
     if "seqgan" in methods:
+        stats = {m: (row[metric.key], row["std"], row["n"]) for m, row in rows.items()}
         for m in methods:
             if m != "seqgan":
-                tests[m] = welch(per_sequence["seqgan"], per_sequence[m])
+                tests[m] = welch_from_stats(stats["seqgan"], stats[m])
     pre = RunDir(pretrain)
     after_mle = _final_row(pre).get(metric.key) if pre.metrics.exists() else None
     return {

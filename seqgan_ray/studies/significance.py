@@ -13,17 +13,27 @@ def welch(a: np.ndarray, b: np.ndarray) -> dict[str, float]:
     Returns t, p, the Welch–Satterthwaite degrees of freedom and both means.
     """
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    if len(a) < 2 or len(b) < 2:
+    return welch_from_stats(
+        (a.mean(), a.std(ddof=1) if len(a) > 1 else 0.0, len(a)),
+        (b.mean(), b.std(ddof=1) if len(b) > 1 else 0.0, len(b)),
+    )
+
+
+def welch_from_stats(a: tuple, b: tuple) -> dict[str, float]:
+    """`welch` from each sample's (mean, std with ddof 1, size): all the test needs, so a method
+    whose per-sequence scores were not kept is still compared from its results.json row."""
+    (ma, sa, na), (mb, sb, nb) = a, b
+    if na < 2 or nb < 2:
         raise ValueError("a t-test needs at least two values on each side")
-    result = stats.ttest_ind(a, b, equal_var=False)
-    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
-    dof = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
+    result = stats.ttest_ind_from_stats(ma, sa, na, mb, sb, nb, equal_var=False)
+    va, vb = sa**2 / na, sb**2 / nb
+    dof = (va + vb) ** 2 / (va**2 / (na - 1) + vb**2 / (nb - 1))
     return {
         "t": float(result.statistic),
         "p": float(result.pvalue),
         "dof": float(dof),
-        "mean_a": float(a.mean()),
-        "mean_b": float(b.mean()),
+        "mean_a": float(ma),
+        "mean_b": float(mb),
     }
 
 
