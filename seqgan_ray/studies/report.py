@@ -178,9 +178,9 @@ def _runs(path: Path, kind: str, figure: Path) -> str:
         lines += ["", "None yet: no run has finished; the figure shows the evaluations so far."]
     else:
         lines += ["", "| method | " + " | ".join(keys) + " |", "|" + " --- |" * (len(keys) + 1)]
-    for m, rows in finals.items() if keys else ():
-        cells = [_mean([row.get(k) for row in rows]) for k in keys]
-        lines.append(f"| {groups[m][0]} | " + " | ".join(_cell(v) for v in cells) + " |")
+        for m, rows in finals.items():
+            cells = [_mean([row.get(k) for row in rows]) for k in keys]
+            lines.append(f"| {groups[m][0]} | " + " | ".join(_cell(v) for v in cells) + " |")
     game = game_table(groups, cfg.schedule.adversarial_iterations)
     return "\n".join(lines + ([""] + game if game else [])) + "\n"
 
