@@ -199,14 +199,17 @@ def _kept_without(out, seed, method, where):
     return unit
 
 
-def test_a_kept_seed_takes_a_new_method_without_running_its_others(three_seeds, tmp_path):
+def test_a_kept_seed_takes_a_new_method_without_running_its_others(three_seeds, tmp_path, capsys):
     """Adding `shuffled` to a kept seed: the pre-training is made again and found identical, only
     `shuffled` runs, and the seed's results equal those of all three methods run together."""
     out, _, _ = three_seeds
     unit = _kept_without(out, 1, "shuffled", tmp_path / "kept")
     kept = [unit / "seqgan", unit / "mle", unit / "pretrain"]
     before = _snapshot(kept)
+    capsys.readouterr()
     _experiment(tmp_path / "kept", "--seeds", "1", "--methods", "seqgan,mle,shuffled")
+    said = capsys.readouterr().out
+    assert "running shuffled (1 at a time, " in said and "; seqgan, mle kept from earlier" in said
     after = _snapshot(kept)
     assert {f: after[f] for f in before} == before  # the kept files untouched
     assert not list((unit / "seqgan").glob("*.npy"))  # read from results.json, not run again

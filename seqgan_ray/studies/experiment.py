@@ -186,7 +186,10 @@ def run_experiment(
     jobs = max(1, min(jobs or cpus, len(work) or 1))
     threads = max(1, cpus // jobs)
     if work:
-        echo(f"running {', '.join(runs)} ({jobs} at a time, {threads} thread(s) each) ...")
+        ran = [m for m in runs if any(m == w[0] for w in work)]
+        kept = [m for m in runs if m not in ran]
+        also = f"; {', '.join(kept)} kept from earlier" if kept else ""
+        echo(f"running {', '.join(ran)} ({jobs} at a time, {threads} thread(s) each){also} ...")
     with (
         ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool,
         StudyBar("runs", len(work), progress) as bar,
