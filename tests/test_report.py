@@ -120,9 +120,12 @@ def test_several_runs_side_by_side(tmp_path, capsys):
     for name, (g, d, k) in strategies.items():
         row = rows[name]
         assert (row["g-steps"], row["d-steps"], row["k"]) == (str(g), str(d), str(k))
-        assert float(row["SeqGAN"]) == round(final(tmp_path / name)["final/nll_oracle"], 4)
-        assert row["MLE"] == "–"
+        done = final(tmp_path / name)
+        assert float(row["SeqGAN"]) == round(done["final/nll_oracle"], 4)
+        assert float(row["SeqGAN NLL-test"]) == round(done["final/nll_test"], 4)
+        assert row["MLE"] == row["MLE NLL-test"] == "–"
     assert float(rows["mle"]["MLE"]) == round(final(mle)["final/nll_oracle"], 4)
+    assert float(rows["mle"]["MLE NLL-test"]) == round(final(mle)["final/nll_test"], 4)
 
 
 def test_sweep_report(ray_cluster, tmp_path, capsys):

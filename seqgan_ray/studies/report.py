@@ -243,14 +243,18 @@ def write_comparison(paths: list[Path], out: Path | None) -> tuple[Path, Path]:
     fig.savefig(figure, dpi=100)
     plt.close(fig)
 
+    # NLL-test beside the main metric: a generator can buy NLL-oracle (or BLEU) by collapsing,
+    # and only held-out likelihood shows it.
     head = "| directory | g-steps | d-steps | k | MLE epochs | iterations |"
+    head += "".join(f" {label(m)} | {label(m)} NLL-test |" for m in methods)
     lines = [
         "# Comparison",
         "",
-        f"Final {metric.label} of each method (mean over seeds where there are several).",
+        f"Final {metric.label} and NLL-test of each method (mean over seeds where there are "
+        "several).",
         "",
-        head + "".join(f" {label(m)} |" for m in methods),
-        "|" + " --- |" * (head.count("|") - 1 + len(methods)),
+        head,
+        "|" + " --- |" * (head.count("|") - 1),
     ]
     for path, cfg, groups in studies:
         s = cfg.schedule
@@ -258,8 +262,9 @@ def write_comparison(paths: list[Path], out: Path | None) -> tuple[Path, Path]:
         cells.append(s.adversarial_iterations)
         for m in methods:
             runs = groups.get(m, (None, []))[1]
-            finals = [_final(run).get(f"final/{metric.key}") for run in runs]
-            cells.append(_cell(_mean(finals)) if runs else "–")
+            for key in (metric.key, "nll_test"):
+                finals = [_final(run).get(f"final/{key}") for run in runs]
+                cells.append(_cell(_mean(finals)) if runs else "–")
         lines.append("| " + " | ".join(map(str, cells)) + " |")
     summary.write_text("\n".join(lines) + f"\n\n![comparison]({figure.name})\n")
     return figure, summary
