@@ -200,6 +200,10 @@ class ScheduleConfig:
     g_steps: int = 1  # generator updates per iteration (official: 1)
     d_steps: int = 5  # discriminator rounds per iteration (official: 5)
     k_epochs: int = 3  # epochs per discriminator round, k (official: 3)
+    # Epochs per D pre-training round; None = k. The official code writes the same literal 3 in
+    # both loops; Figure 3's strategies vary the adversarial k only, so their presets keep D's
+    # pre-training fixed here and every strategy starts the game from the same D.
+    d_pretrain_epochs: int | None = None
     rollout_num: int = 16  # Monte Carlo roll-outs N (official: 16)
     # beta <- rate * beta + (1 - rate) * theta after each iteration's g-steps. 0 (default) is
     # beta <- theta, Algorithm 1 line 18. The official rollout.py *looks* like a blend with rate
@@ -231,6 +235,11 @@ class ScheduleConfig:
             value = getattr(self, name)
             _check(p, value >= 0, f"{name} must be >= 0 (got {value})")
         _check(p, self.k_epochs >= 1, f"k_epochs must be >= 1 (got {self.k_epochs})")
+        _check(
+            p,
+            self.d_pretrain_epochs is None or self.d_pretrain_epochs >= 1,
+            f"d_pretrain_epochs must be >= 1 or null (got {self.d_pretrain_epochs})",
+        )
         _check(p, self.temperature > 0, f"temperature must be > 0 (got {self.temperature})")
         _check(p, self.test_samples >= 2, f"test_samples must be >= 2 (got {self.test_samples})")
         _check(

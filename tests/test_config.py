@@ -46,6 +46,7 @@ def test_paper_preset_is_design_section_2():
         ("schedule", {"rollout_num": 0}, "rollout_num must be >= 1"),
         ("schedule", {"rollout_update_rate": -0.1}, "rollout_update_rate must be in"),
         ("schedule", {"k_epochs": 0}, "k_epochs must be >= 1"),
+        ("schedule", {"d_pretrain_epochs": 0}, "d_pretrain_epochs must be >= 1"),
         ("generator", {"lr": -1.0}, "generator lr must be > 0"),
         ("discriminator", {"dropout": 1.0}, "dropout must be in"),
         ("discriminator", {"num_filters": (1, 2)}, "equal length"),
@@ -88,10 +89,13 @@ def test_presets_are_named_and_unknown_ones_rejected():
 @pytest.mark.parametrize(
     "name, changed",
     [
-        ("fig3-g100-d1-k10", {"g_steps": 100, "d_steps": 1, "k_epochs": 10}),
-        ("fig3-g30-d1-k30", {"g_steps": 30, "d_steps": 1, "k_epochs": 30}),
-        ("fig3-g1-d1-k10", {"g_steps": 1, "d_steps": 1, "k_epochs": 10}),
-        ("fig3-g1-d5-k3", {"g_steps": 1, "d_steps": 5, "k_epochs": 3}),  # = paper's own schedule
+        (
+            "fig3-g100-d1-k10",
+            {"g_steps": 100, "d_steps": 1, "k_epochs": 10, "d_pretrain_epochs": 3},
+        ),
+        ("fig3-g30-d1-k30", {"g_steps": 30, "d_steps": 1, "k_epochs": 30, "d_pretrain_epochs": 3}),
+        ("fig3-g1-d1-k10", {"g_steps": 1, "d_steps": 1, "k_epochs": 10, "d_pretrain_epochs": 3}),
+        ("fig3-g1-d5-k3", {"g_steps": 1, "d_steps": 5, "k_epochs": 3, "d_pretrain_epochs": 3}),
         ("pretrain20", {"mle_epochs": 20}),
     ],
 )

@@ -100,3 +100,21 @@ def test_d_step_draws_num_positives_real_sequences():
     learner.discriminator.register_forward_hook(lambda m, inp, out: rows.append(len(inp[0])))
     learner.train_discriminator(negatives, (0, "d", 0))
     assert sum(rows) == 40 + 24  # k = 1 epoch over 40 positives and 24 negatives
+
+
+def test_d_pretraining_takes_its_own_epochs_whatever_k_is(tmp_path):
+    """Figure 3's strategies vary k of the adversarial phase only: with d_pretrain_epochs = 1,
+    D after pre-training is the same for k = 3 as for k = 1; left unset it follows k."""
+    from seqgan_ray.driver import checkpoint
+    from seqgan_ray.driver.trainer import train
+
+    def d_after_pretraining(name, **schedule):
+        cfg = C.override(presets.TINY, "schedule", adversarial_iterations=0, **schedule)
+        train(cfg, tmp_path / name, show_progress=False)
+        return checkpoint.load(tmp_path / name / "checkpoint.pt")["learner"]["discriminator"]
+
+    k1 = d_after_pretraining("k1", k_epochs=1)
+    k3_pre1 = d_after_pretraining("k3-pre1", k_epochs=3, d_pretrain_epochs=1)
+    k3 = d_after_pretraining("k3", k_epochs=3)
+    assert all(torch.equal(k1[name], k3_pre1[name]) for name in k1)
+    assert not all(torch.equal(k1[name], k3[name]) for name in k1)

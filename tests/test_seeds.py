@@ -300,8 +300,9 @@ def test_issue_15_presets_change_only_their_knobs():
         cfg = presets.preset(name)
         s = cfg.schedule
         assert (s.g_steps, s.d_steps, s.k_epochs) == (g, d, k)
+        assert s.d_pretrain_epochs == base.schedule.k_epochs == 1  # every strategy: table1-cpu's D
         knobs = ("g_steps", "d_steps", "k_epochs", "adversarial_iterations", "eval_interval",
-                 "checkpoint_every")  # fmt: skip
+                 "checkpoint_every", "d_pretrain_epochs")  # fmt: skip
         assert s == dataclasses.replace(base.schedule, **{f: getattr(s, f) for f in knobs})
         assert dataclasses.replace(cfg, schedule=base.schedule) == base
     short = presets.preset("pretrain20-cpu")

@@ -110,7 +110,10 @@ class Learner:
         return {"g_nll": total / count}
 
     # --- Algorithm 1, lines 3-4 and 11-14: train D on S (label 1) and negatives (label 0) -----
-    def train_discriminator(self, negatives: torch.Tensor, key: tuple) -> dict[str, float]:
+    def train_discriminator(
+        self, negatives: torch.Tensor, key: tuple, epochs: int | None = None
+    ) -> dict[str, float]:
+        """`epochs` of cross-entropy on S + negatives; k (schedule.k_epochs) unless given."""
         s, d = self.cfg.schedule, self.cfg.discriminator
         negatives = negatives.to(self.device)
         real = self.real
@@ -121,7 +124,7 @@ class Learner:
         labels = torch.cat([real.new_ones(len(real)), negatives.new_zeros(len(negatives))]).float()
         torch.manual_seed(derive_seed(*key, "dropout"))
         self.discriminator.train()
-        for epoch in range(s.k_epochs):
+        for epoch in range(epochs or s.k_epochs):
             order = torch.randperm(len(tokens), generator=keyed_generator(*key, epoch)).to(
                 self.device
             )

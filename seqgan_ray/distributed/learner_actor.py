@@ -65,10 +65,12 @@ class LearnerActor:
     def mle_epoch(self, epoch: int, omega: float) -> dict[str, float]:
         return self.learner.mle_epoch(epoch, omega)
 
-    def train_discriminator(self, negatives: list, key: tuple) -> dict[str, float]:
+    def train_discriminator(
+        self, negatives: list, key: tuple, epochs: int | None = None
+    ) -> dict[str, float]:
         """`negatives`: object refs of the sampling tasks' Arrow tables, concatenated here."""
         tokens = from_table(pa.concat_tables(ray.get(negatives)))
-        return self.learner.train_discriminator(tokens, key)
+        return self.learner.train_discriminator(tokens, key, epochs)
 
     def adversarial_started(self) -> bool:
         return self.learner.adversarial_started()
@@ -147,8 +149,10 @@ class RemoteLearner:
     def mle_epoch(self, epoch: int, omega: float = 1.0) -> dict[str, float]:
         return self._get(self.actor.mle_epoch.remote(epoch, omega))
 
-    def train_discriminator(self, negatives: list[ray.ObjectRef], key: tuple) -> dict[str, float]:
-        stats = self._get(self.actor.train_discriminator.remote(negatives, key))
+    def train_discriminator(
+        self, negatives: list[ray.ObjectRef], key: tuple, epochs: int | None = None
+    ) -> dict[str, float]:
+        stats = self._get(self.actor.train_discriminator.remote(negatives, key, epochs))
         self.d_version += 1
         return stats
 

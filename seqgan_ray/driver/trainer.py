@@ -224,7 +224,9 @@ def _run(start: Start, run: RunDir, runtime, bar: _ProgressBar, on_checkpoint) -
     for rnd in range(progress.start("d_pretrain"), d_pretrain_rounds):
         t0 = time.perf_counter()
         negatives = runtime.negatives(learner, cfg.num_negatives, (seed, "d_pretrain", rnd))
-        stats = learner.train_discriminator(negatives, (seed, "d_pretrain_train", rnd))
+        stats = learner.train_discriminator(
+            negatives, (seed, "d_pretrain_train", rnd), cfg.schedule.d_pretrain_epochs
+        )
         log.log("d_pretrain", rnd, **stats, **{"perf/step_s": time.perf_counter() - t0})
         bar.advance("D pre-train", log.latest)
         save(*(("d_pretrain", rnd + 1) if rnd + 1 < d_pretrain_rounds else ("adversarial", 0)))

@@ -331,7 +331,8 @@ def _describe(cfg: RunConfig, who: str | None = None) -> str:
     who = who or f"method {m.name}, seed {cfg.seed}"
     return (
         f"Task {t.kind}{data}, {who}. Schedule: {s.mle_epochs} MLE epochs, "
-        f"{s.d_pretrain_rounds} D pre-training rounds, {s.adversarial_iterations} adversarial "
+        f"{s.d_pretrain_rounds} D pre-training rounds × {s.d_pretrain_epochs or s.k_epochs} "
+        f"epoch(s), {s.adversarial_iterations} adversarial "
         f"iterations of {s.g_steps} g-step(s) with N = {s.rollout_num} roll-outs and "
         f"{s.d_steps} d-step(s) × {s.k_epochs} epoch(s); batch {s.batch_size}."
     )
