@@ -46,7 +46,7 @@ def test_run_report(tmp_path, capsys):
     assert "report.png" in out and (run / "report.png").read_bytes()[:4] == PNG
     md = (run / "report.md").read_text()
     assert md.startswith("# Run report: run")
-    assert "3 MLE epochs, 2 D pre-training rounds, 4 adversarial iterations" in md
+    assert "3 MLE epochs, 2 D pre-training rounds × 1 epoch(s), 4 adversarial iterations" in md
     (row,) = table(md).values()
     wanted = final(run)
     assert set(row) - {"method"} == set(wanted)
