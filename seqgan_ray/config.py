@@ -200,9 +200,8 @@ class ScheduleConfig:
     g_steps: int = 1  # generator updates per iteration (official: 1)
     d_steps: int = 5  # discriminator rounds per iteration (official: 5)
     k_epochs: int = 3  # epochs per discriminator round, k (official: 3)
-    # Epochs per D pre-training round; None = k. The official code writes the same literal 3 in
-    # both loops; Figure 3's strategies vary the adversarial k only, so their presets keep D's
-    # pre-training fixed here and every strategy starts the game from the same D.
+    # Epochs per D pre-training round; None = k (the official code writes 3 in both loops). The
+    # Figure 3 presets fix it, as their strategies vary only the adversarial phase's k.
     d_pretrain_epochs: int | None = None
     rollout_num: int = 16  # Monte Carlo roll-outs N (official: 16)
     # beta <- rate * beta + (1 - rate) * theta after each iteration's g-steps. 0 (default) is

@@ -98,42 +98,33 @@ TABLE1_CPU_OFFICIAL_D = replace(
 TABLE1_CPU_OFFICIAL_FULL_D = replace(TABLE1_CPU_OFFICIAL_D, discriminator=DiscriminatorConfig())
 
 
-def _strategy(g_steps: int, d_steps: int, k_epochs: int) -> RunConfig:
-    """Paper Figure 3: the paper preset with another (g-steps, d-steps, k) training strategy of
-    the adversarial phase; D's pre-training stays the paper's (50 rounds x 3 epochs)."""
-    return override(
-        PAPER,
-        "schedule",
-        g_steps=g_steps,
-        d_steps=d_steps,
-        k_epochs=k_epochs,
-        d_pretrain_epochs=PAPER.schedule.k_epochs,
-    )
+def _strategy(base: RunConfig, g_steps: int, d_steps: int, k_epochs: int, **more) -> RunConfig:
+    """Paper Figure 3: `base` with another (g-steps, d-steps, k) strategy of the adversarial
+    phase. D's pre-training stays base's (its k epochs a round), so every strategy starts the
+    game from the same D (pre-trained for k epochs a round, k = 30 would spend 30x base's D
+    epochs before the first g-step)."""
+    schedule = dict(g_steps=g_steps, d_steps=d_steps, k_epochs=k_epochs, **more)
+    return override(base, "schedule", d_pretrain_epochs=base.schedule.k_epochs, **schedule)
 
 
 # Figure 3's four strategies and the appendix's short pre-training (paper preset otherwise;
 # GPU-sized like `paper`). Run with `seqgan-ray experiment synthetic --preset NAME`.
 ABLATIONS = {
-    "fig3-g100-d1-k10": _strategy(100, 1, 10),
-    "fig3-g30-d1-k30": _strategy(30, 1, 30),
-    "fig3-g1-d1-k10": _strategy(1, 1, 10),
-    "fig3-g1-d5-k3": _strategy(1, 5, 3),
+    "fig3-g100-d1-k10": _strategy(PAPER, 100, 1, 10),
+    "fig3-g30-d1-k30": _strategy(PAPER, 30, 1, 30),
+    "fig3-g1-d1-k10": _strategy(PAPER, 1, 1, 10),
+    "fig3-g1-d5-k3": _strategy(PAPER, 1, 5, 3),
     "pretrain20": override(PAPER, "schedule", mle_epochs=20),
 }
 
 
 def _cpu_strategy(g_steps: int, d_steps: int, k_epochs: int, iterations: int, every: int):
-    """Figure 3 on table1-cpu's sizes: another (g-steps, d-steps, k) and fewer iterations; D's
-    pre-training stays table1-cpu's (10 rounds x 1 epoch), so every strategy starts the game
-    from the same D as table1-cpu's SeqGAN (with D pre-trained for k epochs a round, k = 30
-    would spend 300 epochs, most of its hour, before the first g-step)."""
-    return override(
+    """Figure 3 on table1-cpu's sizes (D pre-trained as table1-cpu's), fewer iterations."""
+    return _strategy(
         TABLE1_CPU,
-        "schedule",
-        g_steps=g_steps,
-        d_steps=d_steps,
-        k_epochs=k_epochs,
-        d_pretrain_epochs=TABLE1_CPU.schedule.k_epochs,
+        g_steps,
+        d_steps,
+        k_epochs,
         adversarial_iterations=iterations,
         eval_interval=every,
         checkpoint_every=min(every, 10),
