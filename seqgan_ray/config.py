@@ -200,9 +200,7 @@ class ScheduleConfig:
     g_steps: int = 1  # generator updates per iteration (official: 1)
     d_steps: int = 5  # discriminator rounds per iteration (official: 5)
     k_epochs: int = 3  # epochs per discriminator round, k (official: 3)
-    # Epochs per D pre-training round; None = k (the official code writes 3 in both loops). The
-    # Figure 3 presets fix it, as their strategies vary only the adversarial phase's k.
-    d_pretrain_epochs: int | None = None
+    d_pretrain_epochs: int | None = None  # per D pre-training round; None = k (see d_pretrain_k)
     rollout_num: int = 16  # Monte Carlo roll-outs N (official: 16)
     # beta <- rate * beta + (1 - rate) * theta after each iteration's g-steps. 0 (default) is
     # beta <- theta, Algorithm 1 line 18. The official rollout.py *looks* like a blend with rate
@@ -234,11 +232,6 @@ class ScheduleConfig:
             value = getattr(self, name)
             _check(p, value >= 0, f"{name} must be >= 0 (got {value})")
         _check(p, self.k_epochs >= 1, f"k_epochs must be >= 1 (got {self.k_epochs})")
-        _check(
-            p,
-            self.d_pretrain_epochs is None or self.d_pretrain_epochs >= 1,
-            f"d_pretrain_epochs must be >= 1 or null (got {self.d_pretrain_epochs})",
-        )
         _check(p, self.temperature > 0, f"temperature must be > 0 (got {self.temperature})")
         _check(p, self.test_samples >= 2, f"test_samples must be >= 2 (got {self.test_samples})")
         _check(
@@ -251,7 +244,7 @@ class ScheduleConfig:
             0 <= self.rollout_update_rate < 1,
             f"rollout_update_rate must be in [0, 1) (got {self.rollout_update_rate})",
         )
-        for name in ("num_negatives", "num_positives"):
+        for name in ("num_negatives", "num_positives", "d_pretrain_epochs"):
             value = getattr(self, name)
             _check(p, value is None or value >= 1, f"{name} must be >= 1 (got {value})")
         _check(
@@ -265,6 +258,12 @@ class ScheduleConfig:
             f"d_dtype must be float32 or bfloat16 (got {self.d_dtype!r})",
         )
         _raise("schedule", p)
+
+    @property
+    def d_pretrain_k(self) -> int:
+        """Epochs per D pre-training round: k unless set (the official code writes 3 in both
+        loops); Figure 3's presets set it, their strategies varying only the adversarial k."""
+        return self.d_pretrain_epochs or self.k_epochs
 
 
 # What trains G after the shared MLE pre-training: SeqGAN and the paper's baselines (§4, Table 1)

@@ -225,7 +225,7 @@ def _run(start: Start, run: RunDir, runtime, bar: _ProgressBar, on_checkpoint) -
         t0 = time.perf_counter()
         negatives = runtime.negatives(learner, cfg.num_negatives, (seed, "d_pretrain", rnd))
         stats = learner.train_discriminator(
-            negatives, (seed, "d_pretrain_train", rnd), cfg.schedule.d_pretrain_epochs
+            negatives, (seed, "d_pretrain_train", rnd), cfg.schedule.d_pretrain_k
         )
         log.log("d_pretrain", rnd, **stats, **{"perf/step_s": time.perf_counter() - t0})
         bar.advance("D pre-train", log.latest)

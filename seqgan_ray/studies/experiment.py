@@ -186,8 +186,8 @@ def run_experiment(
     jobs = max(1, min(jobs or cpus, len(work) or 1))
     threads = max(1, cpus // jobs)
     if work:
-        ran = [m for m in runs if any(m == w[0] for w in work)]
-        kept = [m for m in runs if m not in ran]
+        running = {m for m, _, _ in work}
+        ran, kept = [m for m in runs if m in running], [m for m in runs if m not in running]
         also = f"; {', '.join(kept)} kept from earlier" if kept else ""
         echo(f"running {', '.join(ran)} ({jobs} at a time, {threads} thread(s) each){also} ...")
     with (

@@ -262,9 +262,9 @@ def write_comparison(paths: list[Path], out: Path | None) -> tuple[Path, Path]:
         cells.append(s.adversarial_iterations)
         for m in methods:
             runs = groups.get(m, (None, []))[1]
+            finals = [_final(run) for run in runs]  # metrics.jsonl read once per run
             for key in (metric.key, "nll_test"):
-                finals = [_final(run).get(f"final/{key}") for run in runs]
-                cells.append(_cell(_mean(finals)) if runs else "–")
+                cells.append(_cell(_mean([f.get(f"final/{key}") for f in finals])) if runs else "–")
         lines.append("| " + " | ".join(map(str, cells)) + " |")
     summary.write_text("\n".join(lines) + f"\n\n![comparison]({figure.name})\n")
     return figure, summary
@@ -331,7 +331,7 @@ def _describe(cfg: RunConfig, who: str | None = None) -> str:
     who = who or f"method {m.name}, seed {cfg.seed}"
     return (
         f"Task {t.kind}{data}, {who}. Schedule: {s.mle_epochs} MLE epochs, "
-        f"{s.d_pretrain_rounds} D pre-training rounds × {s.d_pretrain_epochs or s.k_epochs} "
+        f"{s.d_pretrain_rounds} D pre-training rounds × {s.d_pretrain_k} "
         f"epoch(s), {s.adversarial_iterations} adversarial "
         f"iterations of {s.g_steps} g-step(s) with N = {s.rollout_num} roll-outs and "
         f"{s.d_steps} d-step(s) × {s.k_epochs} epoch(s); batch {s.batch_size}."
