@@ -219,6 +219,9 @@ def write_comparison(paths: list[Path], out: Path | None) -> tuple[Path, Path]:
         studies.append((path, cfg, groups))
     metric = main_metric(studies[0][1])
     methods = list(dict.fromkeys(m for _, _, groups in studies for m in groups))
+    # NLL-test dashed beside an NLL main metric (same scale): a strategy that buys NLL-oracle by
+    # collapsing shows as the two lines parting.
+    keys = [f"eval/{metric.key}"] + (["eval/nll_test"] if metric.key == "nll_oracle" else [])
     plt = _pyplot()
     cols = min(3, len(studies))
     rows = -(-len(studies) // cols)
@@ -235,11 +238,12 @@ def write_comparison(paths: list[Path], out: Path | None) -> tuple[Path, Path]:
             f"{path.name}: g-steps {s.g_steps}, d-steps {s.d_steps}, k {s.k_epochs}, "
             f"{s.mle_epochs} MLE epochs"
         )
-        draw_panel(ax, ordered, [f"eval/{metric.key}"], title, axis="epoch")
+        draw_panel(ax, ordered, keys, title, axis="epoch")
         ax.axvspan(s.mle_epochs - 1, s.mle_epochs, color="gray", alpha=0.12, lw=0)
-        ax.set_ylabel(metric.label, fontsize=8)
+        ax.set_ylabel(metric.label + (" / NLL-test" if len(keys) > 1 else ""), fontsize=8)
     legend(fig, axes, top=0.95)
-    fig.suptitle(f"{metric.label} against epoch; shaded: D's pre-training", fontsize=10)
+    drawn = metric.label + (" (solid) and NLL-test (dashed)" if len(keys) > 1 else "")
+    fig.suptitle(f"{drawn} against epoch; shaded: D's pre-training", fontsize=10)
     fig.savefig(figure, dpi=100)
     plt.close(fig)
 
