@@ -67,6 +67,24 @@ def test_rerunning_a_finished_experiment_reuses_its_runs(experiment):
     assert json.loads((experiment / "results.json").read_text())["wall_s"] >= wall  # summed
 
 
+def test_wall_time_counts_an_invocation_killed_before_its_results(experiment, tmp_path):
+    """wall.json keeps the time of every finished step: an experiment killed after its methods
+    but before its results, then resumed, reports the first invocation's time too."""
+    first = json.loads((experiment / "wall.json").read_text())["wall_s"]
+    assert first == json.loads((experiment / "results.json").read_text())["wall_s"]
+    killed = tmp_path / "killed"
+    shutil.copytree(experiment, killed)
+    (killed / "results.json").unlink()
+    (killed / "results.md").unlink()
+    app(
+        ["experiment", "synthetic", "--preset", "tiny", "--out", str(killed)],
+        standalone_mode=False,
+    )
+    resumed = json.loads((killed / "results.json").read_text())["wall_s"]
+    assert resumed >= first > 1.0  # the pre-training and seven methods took seconds at least
+    assert f"Wall time: {resumed / 60:.1f} min." in (killed / "results.md").read_text()
+
+
 def test_welch_matches_scipy_on_fixed_inputs():
     a = np.array([8.1, 8.7, 9.0, 8.4, 8.9, 8.2])
     b = np.array([9.3, 9.1, 9.6, 8.8, 9.4])

@@ -27,6 +27,7 @@ from dataclasses import replace
 from multiprocessing import get_context
 from pathlib import Path
 
+from seqgan_ray.atomic import atomic_write
 from seqgan_ray.config import METHODS, VARIANTS, RunConfig, method_named, override
 from seqgan_ray.core.process import usable_cpus
 from seqgan_ray.driver.rundir import RunDir, read_metrics
@@ -154,7 +155,6 @@ def run_experiment(
     from seqgan_ray.studies.progress import StudyBar, on_terminal
 
     out = Path(out)
-    t0 = time.perf_counter()
     cpus = usable_cpus()
     runs = order_methods(methods)
     units = (
@@ -174,6 +174,14 @@ def run_experiment(
         for unit_cfg, unit_out in units_to_run
     }
     _claim(out, cfg, methods, seeds, init_from)
+    # a seed run alone (to join others later) keeps its own wall time as well
+    clocks = [_Clock(out)] + (
+        [_Clock(units[0][1])] if seeds is not None and len(units) == 1 else []
+    )
+
+    def tick() -> None:
+        for clock in clocks:
+            clock.save()
 
     # 1. The shared MLE pre-training of each seed that still has a method to run, every core.
     needed = {u for m, _, u in work if m != "random"}
@@ -181,6 +189,7 @@ def run_experiment(
         if unit_out in needed:
             echo(f"pre-training G by MLE (shared by every method; seed {unit_cfg.seed}) ...")
             _pretrain(unit_cfg, unit_out / "pretrain", cpus, on_terminal(progress))
+            tick()
 
     # 2. The methods of every seed, in parallel where CPUs allow, longest first.
     jobs = max(1, min(jobs or cpus, len(work) or 1))
@@ -211,6 +220,7 @@ def run_experiment(
             line = f"{m} (seed {seed}): {main_metric(cfg).label} {value:.4f}"
             echo(f"  {line}")
             bar.advance(line)
+            tick()
 
     # 3. Results: each seed's, then (with seeds) those over seeds.
     if paper is None and cfg.task.kind == "synthetic":
@@ -220,22 +230,33 @@ def run_experiment(
             unit_out, unit_cfg, runs, title, paper or {}, pretrained[unit_out]
         )
         if seeds is not None:
-            if len(units) == 1:  # a seed run alone (to join others later) keeps its wall time
-                results["wall_s"] = _wall_s(unit_out, t0)
+            if len(clocks) == 2:
+                results["wall_s"] = clocks[1].save()
             _write_results(results, unit_out, [unit_out])
     if seeds is not None:
         results = aggregate(out, runs, list(seeds), {"title": title, "config": cfg.to_dict()})
-    results["wall_s"] = _wall_s(out, t0)
+    results["wall_s"] = clocks[0].save()
     _write_results(results, out, [unit_out for _, unit_out in units])
     return results
 
 
-def _wall_s(where: Path, t0: float) -> float:
-    """Wall time summed over the invocations that built `where`'s results.json (a resumed or
-    re-run experiment must not report only its last, possibly trivial, invocation)."""
-    earlier = where / "results.json"
-    before = json.loads(earlier.read_text()).get("wall_s", 0.0) if earlier.exists() else 0.0
-    return round(before + time.perf_counter() - t0, 1)
+class _Clock:
+    """Wall time summed over the invocations that built an experiment directory, kept in its
+    wall.json and saved whenever a pre-training or a method finishes: a resumed experiment must
+    not report only its last, possibly trivial, invocation, and one killed before writing its
+    results still counts up to its last finished step. (A directory from before wall.json
+    starts from its results.json's wall_s.)"""
+
+    def __init__(self, where: Path):
+        self.file, self.t0 = where / "wall.json", time.perf_counter()
+        earlier = next((f for f in (self.file, where / "results.json") if f.exists()), None)
+        self.before = json.loads(earlier.read_text()).get("wall_s", 0.0) if earlier else 0.0
+
+    def save(self) -> float:
+        total = round(self.before + time.perf_counter() - self.t0, 1)
+        with atomic_write(self.file) as tmp:
+            Path(tmp).write_text(json.dumps({"wall_s": total}) + "\n")
+        return total
 
 
 def _methods_done(unit_out: Path, cfg: RunConfig) -> set[str]:

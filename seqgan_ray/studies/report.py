@@ -223,11 +223,10 @@ def write_comparison(paths: list[Path], out: Path | None) -> tuple[Path, Path]:
     # collapsing shows as the two lines parting.
     keys = [f"eval/{metric.key}"] + (["eval/nll_test"] if metric.key == "nll_oracle" else [])
     plt = _pyplot()
-    cols = min(3, len(studies))
+    cols = 2 if len(studies) == 4 else min(3, len(studies))  # Figure 3's four: 2 x 2
     rows = -(-len(studies) // cols)
-    fig, axes = plt.subplots(
-        rows, cols, figsize=(4.8 * cols, 3.6 * rows), squeeze=False, sharey=True
-    )
+    # each panel its own y-range: one strategy's collapse (NLL-oracle ~1) would flatten the rest
+    fig, axes = plt.subplots(rows, cols, figsize=(4.8 * cols, 3.6 * rows), squeeze=False)
     for ax in axes.flat[len(studies) :]:
         ax.axis("off")
     for ax, (path, cfg, groups) in zip(axes.flat, studies):
