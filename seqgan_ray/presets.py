@@ -96,6 +96,8 @@ TABLE1_CPU_OFFICIAL_D = replace(
 )
 # ... and at the paper's full D (1,720 filters).
 TABLE1_CPU_OFFICIAL_FULL_D = replace(TABLE1_CPU_OFFICIAL_D, discriminator=DiscriminatorConfig())
+# table1-cpu's schedule at the paper's full D: the filter count apart from the schedule.
+TABLE1_CPU_FULL_D = replace(TABLE1_CPU, discriminator=DiscriminatorConfig())
 
 
 def _strategy(base: RunConfig, g_steps: int, d_steps: int, k_epochs: int, **more) -> RunConfig:
@@ -178,6 +180,7 @@ PRESETS: dict[str, RunConfig] = {
     "table1-cpu-blend0.8": TABLE1_CPU_BLEND,
     "table1-cpu-official-d": TABLE1_CPU_OFFICIAL_D,
     "table1-cpu-official-full-d": TABLE1_CPU_OFFICIAL_FULL_D,
+    "table1-cpu-full-d": TABLE1_CPU_FULL_D,
     **ABLATIONS,
     **CPU_ABLATIONS,
 }

@@ -291,6 +291,9 @@ def test_issue_15_presets_change_only_their_knobs():
     assert official.num_negatives == 10_000
     full = presets.preset("table1-cpu-official-full-d")
     assert full.discriminator.total_filters == 1720 and full.schedule == official.schedule
+    full_d = presets.preset("table1-cpu-full-d")
+    assert full_d.discriminator.total_filters == 1720 and base.discriminator.total_filters == 430
+    assert dataclasses.replace(full_d, discriminator=base.discriminator) == base
     for name, (g, d, k) in {
         "fig3-cpu-g100-d1-k10": (100, 1, 10),
         "fig3-cpu-g30-d1-k30": (30, 1, 30),
