@@ -269,13 +269,16 @@ class ScheduleConfig:
 # What trains G after the shared MLE pre-training: SeqGAN and the paper's baselines (§4, Table 1)
 # plus two controls the paper lacks: `constant` (Q = 1: policy gradient without D) and
 # `shuffled` (SeqGAN's own Q, permuted across the batch at every position before each update:
-# SeqGAN's reward scale and step sizes with no per-sequence information).
+# SeqGAN's reward scale and step sizes with no per-sequence information) and `row_shuffled`
+# (SeqGAN's Q rows permuted whole across the batch: each sequence gets another sequence's entire
+# row, so SeqGAN's per-sequence concentration of reward survives but not its link to the sequence).
 # Each method's traits, read through MethodConfig's properties (nothing else tests names):
 # how G is updated after pre-training (pg: REINFORCE, mle: MLE epochs, none: not at all) and
 # what Q is (d: D over Monte Carlo roll-outs, bleu: BLEU of roll-outs, constant: 1 everywhere).
 _TRAITS = {  # name: (update, Q)
     "seqgan": ("pg", "d"),
     "shuffled": ("pg", "d"),  # ... permuted across the batch before the update (rewards.py)
+    "row_shuffled": ("pg", "d"),  # ... its rows permuted whole across the batch (rewards.py)
     "mle": ("mle", None),
     "ss": ("mle", None),  # ... with scheduled sampling's inputs
     "pg_bleu": ("pg", "bleu"),
@@ -300,7 +303,8 @@ VARIANTS = {
 class MethodConfig:
     """The training method; every method shares the task, generator and MLE pre-training."""
 
-    name: str = "seqgan"  # seqgan; baselines mle, ss, pg_bleu, random; controls constant, shuffled
+    # seqgan; baselines mle, ss, pg_bleu, random; controls constant, shuffled, row_shuffled
+    name: str = "seqgan"
     bleu_n: int = 3  # PG-BLEU: the paper-era code's BLEU-3 weights
     bleu_references: float = 0.4  # PG-BLEU: references = this fraction of S, drawn at random
     bleu_smoothing: str = "method1"  # nltk SmoothingFunction().method1 (a zero 3-gram count != 0)
@@ -338,7 +342,7 @@ class MethodConfig:
             p,
             self.reward_baseline == "none" or self.q_source in ("d", "bleu"),
             f"reward_baseline {self.reward_baseline} needs a policy-gradient method with a "
-            f"varying reward (seqgan, shuffled, pg_bleu), not {self.name}",
+            f"varying reward (seqgan, shuffled, row_shuffled, pg_bleu), not {self.name}",
         )
         _check(p, 1 <= self.bleu_n <= 5, f"bleu_n must be in 1..5 (got {self.bleu_n})")
         _check(
@@ -377,9 +381,10 @@ class MethodConfig:
         return self.name == "ss"
 
     @property
-    def shuffles_q(self) -> bool:
-        """The `shuffled` control: Q permuted across the batch at every position."""
-        return self.name == "shuffled"
+    def q_shuffle(self) -> str | None:
+        """How a control permutes Q across the batch before the update: `columns` (shuffled:
+        each position by its own permutation), `rows` (row_shuffled: whole rows), or None."""
+        return {"shuffled": "columns", "row_shuffled": "rows"}.get(self.name)
 
     @property
     def is_variant(self) -> bool:

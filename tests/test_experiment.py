@@ -31,7 +31,16 @@ def experiment(tmp_path_factory):
 def test_experiment_writes_every_method_with_p_values(experiment):
     results = json.loads((experiment / "results.json").read_text())
     methods = set(results["methods"])
-    assert methods == {"seqgan", "shuffled", "mle", "ss", "pg_bleu", "constant", "random"}
+    assert methods == {
+        "seqgan",
+        "shuffled",
+        "row_shuffled",
+        "mle",
+        "ss",
+        "pg_bleu",
+        "constant",
+        "random",
+    }
     assert set(results["t_tests_vs_seqgan"]) == methods - {"seqgan"}
     for m, test in results["t_tests_vs_seqgan"].items():
         seq = np.load(experiment / "seqgan" / "final_nll_oracle.npy")
@@ -111,16 +120,18 @@ def test_frontier_writes_one_curve_per_method(experiment, monkeypatch):
     result = run_frontier(experiment, methods, (0.7, 1.0, 1.4), 200, print)
     saved = json.loads((experiment / "frontier.json").read_text())
     assert saved == json.loads(json.dumps(result))
-    assert set(saved["curves"]) == set(methods)
+    assert set(saved["curves"]) == {"pretrain", *methods}  # the pre-trained G as a reference
     for points in saved["curves"].values():
         assert [p["temperature"] for p in points] == [0.7, 1.0, 1.4]
         assert all({"nll_oracle", "nll_test"} <= set(p) for p in points)
+    assert set(saved["vs_pretrained_g"]) == set(methods)
     assert set(saved["vs_temperature_tuned_mle"]) == {"seqgan", "shuffled", "constant"}
     assert set(saved["vs_temperature_tuned_shuffled"]) == {"seqgan", "constant"}
     # SeqGAN's tau = 1 gap, by hand: the reference's points sorted by NLL-test (the front, when
     # its NLL-oracle falls as NLL-test rises), linearly interpolated at SeqGAN's NLL-test
     mine = saved["curves"]["seqgan"][1]
     for name, ref in (
+        ("vs_pretrained_g", "pretrain"),
         ("vs_temperature_tuned_mle", "mle"),
         ("vs_temperature_tuned_shuffled", "shuffled"),
     ):
@@ -148,9 +159,9 @@ def test_frontier_writes_one_curve_per_method(experiment, monkeypatch):
     shutil.copytree(experiment, copy, ignore=shutil.ignore_patterns("checkpoint.pt"))
     assert run_frontier(copy, methods, (0.7, 1.0, 1.4), 200, print) == result
     assert len(swept) == 1
-    # other temperatures: nothing is reused
+    # other temperatures: nothing is reused (every method and the pre-trained G sweep again)
     run_frontier(experiment, methods, (0.7, 1.0), 200, print)
-    assert len(swept) == 1 + len(methods)
+    assert len(swept) == 1 + len(methods) + 1
     png = experiment / "frontier.png"
     assert png.read_bytes()[:4] == b"\x89PNG" and png.stat().st_size > 10_000
 

@@ -28,7 +28,9 @@ experiment_app = typer.Typer(
 # The config fields an experiment sets for all its methods (cli/options.py)
 EXPERIMENT_FLAGS = (
     Flags("run", C.RunConfig, ("seed",)),
-    Flags("schedule", C.ScheduleConfig, ("test_samples",)),
+    Flags(
+        "schedule", C.ScheduleConfig, ("test_samples", "adversarial_iterations", "checkpoint_every")
+    ),
 )
 
 
@@ -39,7 +41,8 @@ class ExperimentOptions:
     out: Path | None = opt(None, "experiment directory")
     methods: str | None = opt(
         None,
-        "comma-separated subset of seqgan,shuffled,mle,ss,pg_bleu,constant,random, and our "
+        "comma-separated subset of seqgan,shuffled,row_shuffled,mle,ss,pg_bleu,constant,random, "
+        "and our "
         "reward variants seqgan+baseline, seqgan+logit, seqgan+maligan (default: all but the "
         "variants on synthetic data, seqgan,mle on text and music)",
     )
@@ -79,8 +82,8 @@ def experiment_synthetic(
     options: ExperimentOptions,
     overrides: Overrides,
 ) -> None:
-    """Table 1 and Figure 2: SeqGAN vs Random, MLE, SS, PG-BLEU, and the constant-reward and
-    shuffled-Q controls."""
+    """Table 1 and Figure 2: SeqGAN vs Random, MLE, SS, PG-BLEU, and the constant-reward,
+    shuffled-Q and row-shuffled-Q controls."""
     _experiment("synthetic", None, preset, oracle, options, overrides)
 
 
@@ -146,10 +149,10 @@ def _study(
     paper: dict | None,
 ) -> None:
     """`experiment synthetic|text|music`: the methods side by side, then the optional frontier."""
-    from seqgan_ray.studies.experiment import run_experiment
+    from seqgan_ray.studies.experiment import pretraining_source, run_experiment
     from seqgan_ray.studies.frontier import frontier_over_seeds, parse_temperatures, run_frontier
     from seqgan_ray.studies.progress import StudyBar
-    from seqgan_ray.studies.seeds import parse_seeds, seed_dir
+    from seqgan_ray.studies.seeds import parse_seeds, seed_config, seed_dir
 
     taus = parse_temperatures(o.temperatures)
     seed_list = parse_seeds(o.seeds)
@@ -171,10 +174,16 @@ def _study(
     if o.frontier:
         t0 = time.perf_counter()
         typer.echo(f"temperature sweep over {', '.join(map(str, taus))} ...")
-        units = [out] if seed_list is None else [seed_dir(out, s) for s in seed_list]
-        with StudyBar("temperature sweeps", len(units) * len(methods), o.progress) as bar:
-            for where in units:
-                run_frontier(where, methods, taus, o.frontier_samples, typer.echo, bar.advance)
+        units = (
+            [(cfg, out)]
+            if seed_list is None
+            else [(seed_config(cfg, s), seed_dir(out, s)) for s in seed_list]
+        )
+        # every method's final G and, as a reference, the pre-trained G they all started from
+        with StudyBar("temperature sweeps", len(units) * (len(methods) + 1), o.progress) as bar:
+            for unit_cfg, where in units:
+                pre = None if o.init_from is None else pretraining_source(o.init_from, unit_cfg)
+                run_frontier(where, methods, taus, o.frontier_samples, typer.echo, bar.advance, pre)
                 typer.echo(f"frontier in {where / 'frontier.json'}")
         if seed_list is not None:
             frontier_over_seeds(out, seed_list)

@@ -12,6 +12,12 @@ These numbers show step size apart from information:
     adv/q_std         std of Q across the batch (population std), averaged over positions
     adv/q_ess         (sum w)^2 / (B sum w^2), w = each sequence's mean Q over positions:
                       1 when every sequence gets the same reward, 1/B when one gets it all
+    adv/w_mean, adv/w_std, adv/w_ess
+                      the same three of the weights the update used (rewards.policy_weights):
+                      Q after a control's shuffle and a variant's transform. The q_ keys say
+                      what D judged, the w_ keys what moved G; they differ for the controls
+                      (`shuffled` spreads reward over sequences: its w_ess exceeds its q_ess)
+                      and the variants (a batch-mean baseline has w_mean 0 and w_ess ~0)
     d/p_real_train    D's mean P(real) on sequences of the real set S it trains on
     d/p_real_heldout  ... on real sequences it never trains on (synthetic: held-out oracle
                       samples; real data: the test split)
@@ -40,6 +46,9 @@ G_STEP_MEANS = (
     "adv/q_mean",
     "adv/q_std",
     "adv/q_ess",
+    "adv/w_mean",
+    "adv/w_std",
+    "adv/w_ess",
 )
 
 
@@ -51,13 +60,14 @@ def ess_fraction(w: torch.Tensor) -> float:
     return 1.0 if sq == 0.0 else float(w.sum()) ** 2 / (len(w) * sq)
 
 
-def q_stats(q: torch.Tensor) -> dict[str, float]:
-    """adv/q_mean, adv/q_std, adv/q_ess of Q (B, T)."""
+def q_stats(q: torch.Tensor, prefix: str = "adv/q_") -> dict[str, float]:
+    """adv/q_mean, adv/q_std, adv/q_ess of Q (B, T) (or of the update's weights (B, T) under
+    another `prefix`, adv/w_)."""
     q = q.detach().double()
     return {
-        "adv/q_mean": float(q.mean()),
-        "adv/q_std": float(q.std(dim=0, correction=0).mean()),  # (T,) -> ()
-        "adv/q_ess": ess_fraction(q.mean(dim=1)),  # w: (B,)
+        f"{prefix}mean": float(q.mean()),
+        f"{prefix}std": float(q.std(dim=0, correction=0).mean()),  # (T,) -> ()
+        f"{prefix}ess": ess_fraction(q.mean(dim=1)),  # w: (B,)
     }
 
 

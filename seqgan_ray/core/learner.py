@@ -156,7 +156,7 @@ class Learner:
     def g_step(self, y: torch.Tensor, q: torch.Tensor, key: tuple = ()) -> dict[str, float]:
         """One REINFORCE update of theta from samples Y (B, T) and their Q (B, T), with the
         method's weights (rewards.policy_weights: Q itself for SeqGAN; `key`, e.g. (seed,
-        "shuffle", iteration, g-step), keys the shuffled control's permutations). Returns the
+        "shuffle", iteration, g-step), keys the controls' permutations). Returns the
         loss, Q's mean and the game's diagnostics (diagnostics.py) of this step."""
         y, q = y.to(self.device), q.to(self.device)
         mask = self._mask(y)
@@ -176,6 +176,7 @@ class Learner:
             "adv/reward_final": q[:, -1].mean().item(),
             **diagnostics.update_stats(grad_norm, clip, before, params),
             **diagnostics.q_stats(q),
+            **diagnostics.q_stats(weights, "adv/w_"),
         }
 
     @torch.no_grad()

@@ -9,7 +9,12 @@ the roll-out code (and the Ray pool, which returns per-index scores combined in 
 unchanged, and the transform is monotone in Q, so it re-scales D's signal without reordering it.
 
 The paper's reward is Q itself. `shuffled` is a control (issue 15): same Q, same scale, no
-per-sequence information. `logit`, `maligan` and the batch-mean baseline are our variants, not
+per-sequence information. It permutes each position apart, so a sequence's T weights come from T
+different sequences and the batch's reward is spread more evenly over sequences than SeqGAN's
+(its sequence-level ESS rises toward 1). `row_shuffled` (issue 29) permutes whole rows: each
+sequence receives another sequence's entire Q row, so the concentration of reward on a few
+sequences, and with it the step sizes, stay SeqGAN's; only the link between a sequence and its
+own score is cut. `logit`, `maligan` and the batch-mean baseline are our variants, not
 the paper's; every table labels them so.
 """
 
@@ -33,6 +38,16 @@ def shuffle_q(q: torch.Tensor, key: tuple) -> torch.Tensor:
         q[torch.randperm(B, generator=keyed_generator(*key, t)).to(q.device), t] for t in range(T)
     ]
     return torch.stack(cols, dim=1)
+
+
+def shuffle_rows(q: torch.Tensor, key: tuple) -> torch.Tensor:
+    """Q (B, T) with its rows permuted across the batch by one permutation drawn from
+    (*key, "rows") -> (B, T): sequence b is weighted by the whole row of sequence pi(b). Every
+    row, and so every column's multiset and the per-sequence reward's distribution, is kept.
+    With variable lengths a row may carry scores past the receiving sequence's end; the loss
+    masks them, as it masks any weight there."""
+    perm = torch.randperm(q.shape[0], generator=keyed_generator(*key, "rows"))
+    return q[perm.to(q.device)]
 
 
 def logit_q(q: torch.Tensor) -> torch.Tensor:
@@ -68,10 +83,12 @@ def policy_weights(
     q: torch.Tensor, method: MethodConfig, key: tuple, mask: torch.Tensor | None = None
 ) -> torch.Tensor:
     """The per-token weights (B, T) of the REINFORCE loss for `method`, from its Q (B, T):
-    shuffled (the control), then the reward transform, then the baseline. Each step treats the
+    a control's shuffle, then the reward transform, then the baseline. Each step treats the
     B sequences of a column alike, so the order of shuffling and transforming does not matter."""
-    if method.shuffles_q:
+    if method.q_shuffle == "columns":
         q = shuffle_q(q, key)
+    elif method.q_shuffle == "rows":
+        q = shuffle_rows(q, key)
     if method.reward == "logit":
         q = logit_q(q)
     elif method.reward == "maligan":

@@ -47,14 +47,17 @@ PAPER_TABLE1 = {
     "seqgan": 8.736,
     "constant": None,
     "shuffled": None,
+    "row_shuffled": None,
 }
 LABELS = {
+    "pretrain": "Pre-trained G (early-stopped MLE)",
     "random": "Random",
     "mle": "MLE",
     "ss": "Scheduled sampling",
     "pg_bleu": "PG-BLEU",
     "constant": "Constant reward (control)",
     "shuffled": "Shuffled Q (control)",
+    "row_shuffled": "Row-shuffled Q (control)",
     "seqgan": "SeqGAN",
 }
 VARIANT_LABELS = {
@@ -64,7 +67,7 @@ VARIANT_LABELS = {
 }
 LABELS |= {
     f"{m}+{v}": f"{LABELS[m]} + {text} (variant, not the paper's)"
-    for m in ("seqgan", "shuffled")
+    for m in ("seqgan", "shuffled", "row_shuffled")
     for v, text in VARIANT_LABELS.items()
 }
 # Paper §5 (BLEU against the whole test set; Nottingham also the pitch MSE, lower is better).
@@ -78,9 +81,10 @@ PAPER_REAL = {
 }
 # Longest first, so the slowest run starts at once and the short ones fill the other slots
 # (measured on table1-cpu, one core each: SeqGAN 54 min, SS 37, MLE 27, PG-BLEU 18, constant 4,
-# random 1; putting MLE after PG-BLEU left it running alone for its last 11 minutes). `shuffled`
-# and the reward variants (seqgan+logit, ...) cost what SeqGAN costs and start right after it.
-RUN_ORDER = ("seqgan", "shuffled", "ss", "mle", "pg_bleu", "constant", "random")
+# random 1; putting MLE after PG-BLEU left it running alone for its last 11 minutes). The two
+# shuffling controls and the reward variants (seqgan+logit, ...) cost what SeqGAN costs and start
+# right after it.
+RUN_ORDER = ("seqgan", "shuffled", "row_shuffled", "ss", "mle", "pg_bleu", "constant", "random")
 REAL_DATA_METHODS = ("seqgan", "mle")  # the paper's real-data comparison
 
 

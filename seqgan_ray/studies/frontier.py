@@ -5,9 +5,11 @@ and NLL-oracle falls while NLL-test (its NLL of held-out real data, i.e. coverag
 (Caccia et al., "Language GANs Falling Short", ICLR 2020). So a method is better than MLE only
 if its (NLL-test, NLL-oracle) point lies below MLE's *curve* over temperatures, not below MLE's
 single tau = 1 point. This module computes the curves and says where each method lies: against
-temperature-tuned MLE, and against the temperature-tuned `shuffled` control (SeqGAN's own
-rewards with their assignment to sequences destroyed), so "below MLE" can be told apart from
-"below MLE because any policy-gradient sharpening is". With several seeds, each seed is swept
+the pre-trained G itself (MLE stopped where pre-training ends: early-stopped MLE, the point every
+method starts from), against temperature-tuned MLE (which trains on for the same budget and may
+overfit), and against the temperature-tuned `shuffled` control (SeqGAN's own rewards with their
+assignment to sequences destroyed), so "below MLE" can be told apart from "below MLE because any
+policy-gradient sharpening is". With several seeds, each seed is swept
 and OUT/frontier.{json,md,png} say how the seeds agree.
 On text and music the quality axis is the task's BLEU (higher is better) instead.
 """
@@ -32,8 +34,11 @@ from seqgan_ray.tasks import Metric, main_metric, make_task
 
 DEFAULT_TEMPERATURES = (0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5)
 # The references a method's points are compared with, each over its own temperature sweep:
-# frontier.json key -> (reference method, what it is called in frontier.md)
+# frontier.json key -> (reference method, what it is called in frontier.md). "pretrain" is the
+# experiment's MLE pre-training (its pretrain/ or --init-from source), swept like a method.
+PRETRAINED = "pretrain"
 REFERENCES = {
+    "vs_pretrained_g": (PRETRAINED, "pre-trained G (early-stopped MLE) over temperature"),
     "vs_temperature_tuned_mle": ("mle", "temperature-tuned MLE"),
     "vs_temperature_tuned_shuffled": ("shuffled", "temperature-tuned shuffled-Q control"),
 }
@@ -136,9 +141,11 @@ def run_frontier(
     samples: int,
     echo: Callable[[str], None] = print,
     done: Callable[[str], None] | None = None,
+    pretrain: str | Path | None = None,
 ) -> dict:
-    """Sweep the final generator of every method of the experiment in `out`; `done(line)` is
-    called after each method (the study's progress bar). frontier.json is rewritten after each
+    """Sweep the final generator of every method of the experiment in `out`, and the pre-trained
+    G in `pretrain` (default OUT/pretrain) when it is there; `done(line)` is called after each
+    method (the study's progress bar). frontier.json is rewritten after each
     method, and a method it already holds at these temperatures and samples is not swept again
     (its curve would be the same: same generator, same keys), so an interrupted sweep resumes."""
     out = Path(out)
@@ -156,8 +163,9 @@ def run_frontier(
     }
     # a method already swept needs no checkpoint (a seed copied without them still has its curves)
     earlier = _earlier_curves(out / "frontier.json", result)
-    present = [m for m in methods if m in earlier or RunDir(out / m).checkpoint.exists()]
-    if not present:
+    where = {PRETRAINED: Path(pretrain or out / PRETRAINED)} | {m: out / m for m in methods}
+    present = [m for m in where if m in earlier or RunDir(where[m]).checkpoint.exists()]
+    if not set(present) - {PRETRAINED}:
         raise nothing
     task = None
     curves = result["curves"]
@@ -165,7 +173,7 @@ def run_frontier(
         if m in earlier:
             curves[m], how = earlier[m], " (swept before)"
         else:
-            _, gen = load_generator(out / m)
+            _, gen = load_generator(where[m])
             task = task or make_task(cfg, torch.device("cpu"))
             curves[m] = sweep(task, gen, temperatures, samples, (cfg.seed, "frontier"), metric)
             how = ""

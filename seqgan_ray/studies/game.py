@@ -21,7 +21,8 @@ COLUMNS = (
     ("d/p_real_heldout", "P(real) held-out"),
     ("d/p_real_fake", "P(real) fake"),
     ("adv/q_mean", "Q mean"),
-    ("adv/q_ess", "ESS"),
+    ("adv/q_ess", "ESS of Q"),
+    ("adv/w_ess", "ESS of weights"),
     ("adv/grad_norm", "grad norm"),
     ("adv/clipped", "clipped"),
 )

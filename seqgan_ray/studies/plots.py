@@ -21,10 +21,23 @@ DIAGNOSTIC_PANELS = (
     ("adv/update_norm", "||Δθ|| of the optimizer step", True),
     ("adv/q_mean", "Q mean (D's reward)", True),
     ("adv/q_std", "Q std across the batch", True),
-    ("adv/q_ess", "ESS fraction of sequence weights", False),
+    ("adv/q_ess", "ESS fraction of sequences: of Q (—), of the update's weights (- -)", False),
     ("d/p_real_train", "D's P(real): train (—), held-out real (- -)", False),
     ("d/p_real_fake", "D's P(real): fresh G samples", False),
 )
+
+# LantaoYu/SeqGAN save/experiment-log.txt: NLL-oracle of its SeqGAN run at adversarial iterations
+# 0..150 (iteration 0 = after its MLE pre-training), drawn on the synthetic learning curves.
+OFFICIAL_LOG = (
+    (0, 9.08457),
+    (10, 9.03079),
+    (30, 8.91642),
+    (50, 8.83388),
+    (100, 8.70113),
+    (150, 8.68320),
+)
+# A panel's second key, drawn dashed beside its first.
+PANEL_TWINS = {"d/p_real_train": ("d/p_real_heldout",), "adv/q_ess": ("adv/w_ess",)}
 
 
 def _pyplot():
@@ -53,6 +66,13 @@ def plot_learning_curves(results: dict, path: str | Path) -> None:
         else:  # Random: no training, one final value
             ax.axhline(row[metric["key"]], ls=":", c="gray", label=row["label"])
     boundary = results["pretrain_epochs"] - 0.5  # between the last MLE epoch and iteration 0
+    if metric["key"] == "nll_oracle":  # the synthetic task: the official code's own run beside
+        xs, ys = zip(*OFFICIAL_LOG)
+        curves = [row["curve"] for row in results["methods"].values() if row["curve"]]
+        last = max((c[-1][0] for c in curves), default=0)
+        shown = [(boundary + 0.5 + x, y) for x, y in zip(xs, ys) if boundary + 0.5 + x <= last]
+        if shown:
+            ax.plot(*zip(*shown), "kx", ms=6, label="official code's SeqGAN log (adversarial)")
     ax.axvline(boundary, c="k", ls="--", lw=0.8)
     ymin, ymax = ax.get_ylim()
     ax.text(boundary, ymax, " adversarial training / baselines start", va="top", fontsize=8)
@@ -145,8 +165,7 @@ def plot_diagnostics(
     fig, axes = plt.subplots(2, 4, figsize=(15, 6.5))
     drawn = False
     for ax, (key, title, log) in zip(axes.flat, DIAGNOSTIC_PANELS):
-        keys = (key, "d/p_real_heldout") if key == "d/p_real_train" else (key,)
-        drawn |= draw_panel(ax, methods, keys, title, log)
+        drawn |= draw_panel(ax, methods, (key, *PANEL_TWINS.get(key, ())), title, log)
     legend(fig, axes.flat[0])
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -53,7 +53,8 @@ def render_results(results: dict) -> str:
     lines += [
         "",
         f"Per-sequence {label} of {n:,} samples per method; the t-tests compare SeqGAN's "
-        "per-sequence values with each method's (two-sided, unequal variances).",
+        "per-sequence values with each method's (two-sided, unequal variances): they measure "
+        "the sampling noise of this seed's samples only, not how results vary between seeds.",
     ]
     official = " (the official code's log: 9.07)" if key == "nll_oracle" else ""
     lines += closing_lines(results, label, ": {value:.3f}" + official)
