@@ -23,6 +23,7 @@ from seqgan_ray.cli.common import (
 )
 from seqgan_ray.cli.data import metrics_app, prepare_app, sample
 from seqgan_ray.cli.experiment import experiment_app
+from seqgan_ray.cli.humaneval import humaneval_app
 from seqgan_ray.cli.options import Flags, Overrides, command, flag_names, opt
 from seqgan_ray.cli.sweep import sweep_app
 from seqgan_ray.core.process import setup_process
@@ -41,6 +42,7 @@ app.add_typer(metrics_app, name="metrics")
 app.command("sample")(sample)
 app.command("report")(report)
 app.add_typer(sweep_app, name="sweep")
+app.add_typer(humaneval_app, name="humaneval")
 
 # The config fields `train` sets from the command line, each as --field-name (cli/options.py)
 TRAIN_FLAGS = (RUN_FLAGS, METHOD_FLAGS, Flags("schedule", C.ScheduleConfig))
