@@ -99,8 +99,9 @@ def test_make_writes_blinded_items_and_the_key_apart(made, capsys):
     texts = {
         s: sorted(item["text"] for item in items if key[item["id"]] == s) for s in key.values()
     }
-    # generated text exactly as `seqgan-ray sample RUN -n N --seed 0` prints it
-    code, out, _ = _cli(capsys, "sample", root / "run1", "-n", N, "--seed", 0)
+    # generated text exactly as `seqgan-ray sample RUN -n N --seed SEED` prints it
+    seed = json.loads((study / "study.json").read_text())["sample_seeds"]["seqgan"]
+    code, out, _ = _cli(capsys, "sample", root / "run1", "-n", N, "--seed", seed)
     assert code == 0 and sorted(out.split("\n")[:-1]) == texts["seqgan"]
     # real items are drawn from the test split
     vocab = load_vocab(root / "data")

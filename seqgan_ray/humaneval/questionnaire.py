@@ -3,7 +3,8 @@
 A study directory holds `items.json` (what raters see: id and text, nothing else), `key.json`
 (id -> source, read only by scoring) and `study.json` (how the draw was made). The draw and the
 order are seeded; the ids are not (`secrets`), so nobody who knows the seed can map an id back
-to its source. Text is detokenized exactly as `seqgan-ray sample` prints it.
+to its source. Text is detokenized exactly as `seqgan-ray sample` prints it (each run sampled
+at temperature 1 with the seed study.json records for it).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import json
 import random
 import re
 import secrets
+import zlib
 from pathlib import Path
 
 from seqgan_ray.atomic import atomic_write
@@ -54,10 +56,17 @@ def _real_texts(data: Path, n: int, seed: int) -> list[str]:
     return [detokenize(test[i], vocab) for i in random.Random(seed).sample(range(len(test)), n)]
 
 
+def sample_seed(seed: int, name: str) -> int:
+    """The `sample --seed` of a source: its own, so that two runs' samples are independent draws
+    (one seed for all makes similar models give samples of matching lengths)."""
+    return zlib.crc32(f"{seed}:{name}".encode())
+
+
 def _run_texts(name: str, run: Path, data: Path, n: int, seed: int) -> list[str]:
     from seqgan_ray.studies.generate import as_text, generate
 
-    cfg, samples = generate(run, n, 1.0, seed)  # what `seqgan-ray sample RUN -n N --seed S` prints
+    # what `seqgan-ray sample RUN -n N --seed SEED` prints
+    cfg, samples = generate(run, n, 1.0, sample_seed(seed, name))
     if cfg.task.kind != "text":
         raise UserError(f"--run {name}={run} is a {cfg.task.kind} run; humaneval takes text runs")
     if Path(cfg.task.data).resolve() != data.resolve():
@@ -88,6 +97,7 @@ def make(data: Path, runs: dict[str, Path], n: int, out: Path, seed: int = 0) ->
         "runs": {name: str(run.resolve()) for name, run in runs.items()},
         "n": n,
         "seed": seed,
+        "sample_seeds": {name: sample_seed(seed, name) for name in runs},
         "temperature": 1.0,
     }
     _write_json(study, out / STUDY)
