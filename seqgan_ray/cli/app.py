@@ -9,6 +9,8 @@ from pathlib import Path
 
 import typer
 
+import seqgan_ray
+from seqgan_ray import api
 from seqgan_ray import config as C
 from seqgan_ray.cli.bench import bench_app, set_threads
 from seqgan_ray.cli.common import (
@@ -43,6 +45,26 @@ app.command("sample")(sample)
 app.command("report")(report)
 app.add_typer(sweep_app, name="sweep")
 app.add_typer(humaneval_app, name="humaneval")
+
+
+def _print_version(given: bool) -> None:
+    if given:
+        typer.echo(f"seqgan-ray {seqgan_ray.__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: bool = typer.Option(
+        False,
+        "--version",
+        help="print the version and exit",
+        callback=_print_version,
+        is_eager=True,
+    ),
+) -> None:
+    pass
+
 
 # The config fields `train` sets from the command line, each as --field-name (cli/options.py)
 TRAIN_FLAGS = (RUN_FLAGS, METHOD_FLAGS, Flags("schedule", C.ScheduleConfig))
@@ -145,11 +167,9 @@ def _train(
     overrides: Overrides,
 ) -> None:
     """`train synthetic|text|music`: build the config (or take a run's to resume) and train."""
-    from seqgan_ray.driver.trainer import train
+    from seqgan_ray.distributed.layout import RayOptions
 
     set_threads(o.threads)
-    if o.max_learner_restarts < 0:
-        raise UserError(f"--max-learner-restarts must be >= 0 (got {o.max_learner_restarts})")
     if o.resume is not None:
         given = flag_names(overrides, TRAIN_FLAGS)
         given += [f"--{k}" for k, v in {"config": o.config, "oracle": oracle}.items() if v]
@@ -168,38 +188,26 @@ def _train(
         saved = None if cfg is not None else C.RunConfig.from_file(o.resume / "config.json")
         typer.echo((cfg or saved).to_json())
         return
-    t0 = time.perf_counter()
-    ray_options = dict(
+    ray = o.use_ray and RayOptions(
         rollout_workers=o.rollout_workers,
         cpus_per_rollout_worker=o.cpus_per_rollout_worker,
         gpus_per_rollout_worker=o.gpus_per_rollout_worker,
         learner_cpus=o.learner_cpus,
         learner_gpus=o.learner_gpus,
     )
-    runtime = _ray_runtime(o.address, o.verbose, **ray_options) if o.use_ray else None
-    try:
-        summary = train(
-            cfg,
-            run_dir,
-            resume=o.resume is not None,
-            show_progress=o.progress,
-            runtime=runtime,
-            max_learner_restarts=o.max_learner_restarts,
-            init_from=o.init_from,
-        )
-    finally:
-        if runtime is not None:
-            runtime.shutdown()
-    summary["wall_s"] = round(time.perf_counter() - t0, 1)
+    summary = api.train(
+        cfg,
+        run_dir,
+        ray=ray,
+        address=o.address,
+        resume=o.resume is not None,
+        init_from=o.init_from,
+        progress=o.progress,
+        max_learner_restarts=o.max_learner_restarts,
+        verbose=o.verbose,
+        echo=typer.echo,
+    )
     _print_summary(summary)
-
-
-def _ray_runtime(address: str | None, verbose: bool, **options):
-    """The Ray runtime (Ray starts when the run needs its learner; options left None are chosen
-    to fit the machine or cluster, and the layout is printed)."""
-    from seqgan_ray.distributed.runtime import RayOptions, RayRuntime
-
-    return RayRuntime(RayOptions(**options), address, verbose, echo=typer.echo)
 
 
 def _print_summary(summary: dict) -> None:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import typer
 
+from seqgan_ray import api, presets
 from seqgan_ray import config as C
-from seqgan_ray import presets
 from seqgan_ray.cli.options import Flags, Overrides, opt
 
 RUN_FLAGS = Flags("run", C.RunConfig, ("seed", "device"))
@@ -48,16 +48,14 @@ def data_preset_option(default: str, kind: str):
 
 
 def with_overrides(cfg: C.RunConfig, overrides: Overrides) -> C.RunConfig:
-    """`cfg` with the config flags given (cli/options.py): --method (a name or METHOD+VARIANT)
-    first, then --reward, --reward-baseline and the other sections' fields."""
-    method = dict(overrides.get("method", {}))
-    if "name" in method:
-        cfg = replace(cfg, method=C.method_named(cfg.method, method.pop("name")))
-    if method.get("reward") == "logit":  # the logit reward is meant with its baseline (issue 15)
-        method.setdefault("reward_baseline", "batch-mean")
-    for section, values in {**overrides, "method": method}.items():
-        cfg = C.override(cfg, section, **values)
-    return cfg
+    """`cfg` with the config flags given (cli/options.py), by api.change: --method (a name or
+    METHOD+VARIANT) first, then --reward, --reward-baseline and the other sections' fields."""
+    dotted = {
+        name if section == "run" else f"{section}.{name}": value
+        for section, values in overrides.items()
+        for name, value in values.items()
+    }
+    return api.change(cfg, dotted)
 
 
 def base_config(
@@ -66,13 +64,14 @@ def base_config(
     """The run config before command-line overrides: a preset or a config file, and for real
     data the prepared directory's sizes and special ids (D's filter table follows its length)."""
     if kind == "synthetic":
-        cfg = C.RunConfig.from_file(config) if config else presets.preset(preset)
+        cfg = C.RunConfig.from_file(config) if config else api.preset(preset)
         return C.override(cfg, "task", oracle_path=str(oracle.resolve()) if oracle else None)
     from seqgan_ray.tasks.corpus import read_data_config
 
-    task = read_data_config(kind, data)
     if config is None:
-        return presets.data_preset(preset, kind).bind(task)
+        presets.data_preset(preset, kind)  # this command's kind: `train text --preset nottingham`
+        return api.preset(preset, data)
+    task = read_data_config(kind, data)
     cfg = C.RunConfig.from_file(config)
     orders = cfg.task.bleu_orders if cfg.task.kind == kind else task.bleu_orders
     return replace(cfg, task=replace(task, bleu_orders=orders))

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import typer
 
+from seqgan_ray import api
 from seqgan_ray.cli.common import (
     REWARD_FLAGS,
     base_config,
@@ -18,7 +19,6 @@ from seqgan_ray.cli.common import (
     with_overrides,
 )
 from seqgan_ray.cli.options import Overrides, command, opt
-from seqgan_ray.errors import UserError
 
 sweep_app = typer.Typer(no_args_is_help=True, help="Hyperparameter sweeps with Ray Tune.")
 
@@ -100,39 +100,19 @@ def _sweep(
     o: SweepOptions,
     overrides: Overrides,
 ) -> None:
-    from seqgan_ray.core.process import usable_cpus
-    from seqgan_ray.distributed.session import connect, is_embedded
-    from seqgan_ray.driver.tracking import check_callbacks
-    from seqgan_ray.studies.tune import load_space, run_sweep, trial_bundles, trial_layout
-    from seqgan_ray.tasks import main_metric, preflight
-
-    callbacks = tuple(dict.fromkeys(o.callback or ()))
-    check_callbacks(callbacks)  # before Ray starts or anything is written
+    from seqgan_ray.tasks import main_metric
 
     cfg = with_overrides(base_config(kind, data, preset, o.config, oracle), overrides)
     if o.print_config:  # the base config every trial starts from
         typer.echo(cfg.to_json())
         return
     out = o.out or Path("runs") / f"sweep-{kind}-{o.config.stem if o.config else preset}"
-    space = load_space(o.search_space)
-    max_concurrent = o.max_concurrent
-    if max_concurrent is not None and max_concurrent < 1:
-        raise UserError(f"--max-concurrent must be >= 1 (got {max_concurrent})")
-    if o.rollout_workers < 1:
-        raise UserError(f"--rollout-workers must be >= 1 (got {o.rollout_workers})")
-    preflight(cfg)
-    num_cpus = None
-    if is_embedded(o.address):
-        # Logical CPUs for `max_concurrent` trials' bundles; trials alternate between their
-        # learner and roll-out actors, so a trial keeps about one core busy at a time.
-        max_concurrent = max_concurrent or usable_cpus()
-        per_trial = sum(b["CPU"] for b in trial_bundles(trial_layout(o.rollout_workers)))
-        num_cpus = int(-(-per_trial * max_concurrent // 1))
-    connect(o.address, o.verbose, num_cpus)
     t0 = time.perf_counter()
-    outcome = run_sweep(
-        cfg, out, space, o.num_samples, max_concurrent, o.scheduler, o.rollout_workers, o.resume,
-        echo=typer.echo, callbacks=callbacks, progress=o.progress,
+    outcome = api.sweep(
+        cfg, out, o.search_space, num_samples=o.num_samples, max_concurrent=o.max_concurrent,
+        scheduler=o.scheduler, rollout_workers=o.rollout_workers, resume=o.resume,
+        address=o.address, callbacks=o.callback or (), progress=o.progress, verbose=o.verbose,
+        echo=typer.echo,
     )  # fmt: skip
     typer.echo((out / "sweep_results.md").read_text())
     metric = main_metric(cfg)

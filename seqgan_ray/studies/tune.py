@@ -40,11 +40,14 @@ DISTRIBUTIONS = ("choice", "uniform", "loguniform", "randint")
 SWEEPABLE = ("generator", "discriminator", "schedule", "method")
 
 
-def load_space(path: str | Path | None) -> dict[str, dict[str, list]]:
-    """The search space from a JSON file (or the default), every key and range checked."""
+def load_space(path: str | Path | dict | None) -> dict[str, dict[str, list]]:
+    """The search space from a JSON file, a dict of the same shape (the Python API) or the
+    default, every key and range checked."""
     if path is None:
         return DEFAULT_SPACE
-    space = read_json(path, "search space file")
+    space = path if isinstance(path, dict) else read_json(path, "search space file")
+    if isinstance(path, dict):
+        path = "(given as a dict)"
     if not isinstance(space, dict) or not space:
         raise UserError(f"search space {path} must be a non-empty JSON object")
     problems = []
