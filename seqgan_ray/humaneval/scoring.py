@@ -5,8 +5,8 @@ Shapes: R raters, S sources, I items, C answer categories (2: person, machine).
 
 Why these choices: the answers of one rater are not independent (a lenient rater says "person"
 often, to every source), so treating every answer as a coin flip of its own (a Wilson interval
-per source, a chi-square test on pooled counts) would overstate the evidence in proportion to
-how many items each rater saw. Both the interval and the tests therefore take the rater as the
+per source, a chi-square test on pooled counts) would overstate the evidence whenever raters
+differ, the more so the more items each rater saw. Both the interval and the tests therefore take the rater as the
 unit that was sampled. The items are treated as fixed: the interval says how much the score
 would move with other raters judging these items, not with other items.
 """
