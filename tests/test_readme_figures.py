@@ -1,0 +1,385 @@
+"""Every figure the README and the docs pages quote from a banked file under docs/, recomputed
+from that file, so a quoted number cannot drift from its evidence (issue 29 §3).
+
+FIGURES is the table: the page, the quoted text with `{}` where each number goes, the banked
+file, how the number is computed from it, and the format (rounding) it is quoted at. The test
+renders the numbers into the text and looks for it on the page (whitespace and line breaks
+folded). A page that rewords a quote, or a banked file that changes, fails here; a new quote of
+a banked number gets a row. Negative numbers are quoted with the typographic minus (U+2212) on
+the pages, so the rendering uses it too.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import statistics
+from collections.abc import Callable
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+import pytest
+from scipy import stats
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+SEEDS = (88, 89, 90)
+T1 = "table1-cpu"
+
+
+# --- reading the banked files ------------------------------------------------------------------
+
+
+@functools.cache
+def load_json(rel: str) -> dict:
+    return json.loads((DOCS / rel).read_text())
+
+
+@functools.cache
+def load_metrics(rel: str) -> tuple[dict, ...]:
+    return tuple(json.loads(line) for line in (DOCS / rel).read_text().splitlines() if line)
+
+
+def adversarial(rel: str) -> list[dict]:
+    return [r for r in load_metrics(rel) if r["phase"] == "adversarial"]
+
+
+def final_row(rel: str) -> dict:
+    return next(r for r in load_metrics(rel) if r["phase"] == "final")
+
+
+def at_step(rel: str, step: int) -> dict:
+    return next(r for r in adversarial(rel) if r["step"] == step)
+
+
+def seed_final(method: str, key: str = "nll_oracle") -> tuple[float, ...]:
+    """Each seed's final score of a method (seed-S/results.json, 100,000 samples)."""
+    return tuple(
+        load_json(f"{T1}/seed-{s}/results.json")["methods"][method]["final"][key] for s in SEEDS
+    )
+
+
+def pretrained(key: str = "nll_oracle") -> tuple[float, ...]:
+    """Each seed's pre-trained G at tau = 1: the final evaluation of seed-S/pretrain."""
+    return tuple(final_row(f"{T1}/seed-{s}/pretrain/metrics.jsonl")[f"final/{key}"] for s in SEEDS)
+
+
+def mean_ci(values: tuple[float, ...]) -> tuple[float, float]:
+    """Mean and half-width of the 95 % t-interval, computed here from the seeds' values."""
+    n = len(values)
+    half = stats.t.ppf(0.975, n - 1) * statistics.stdev(values) / n**0.5
+    return statistics.fmean(values), half
+
+
+def paired_p(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    """The paired t-test's p by hand: t = mean(d) / (sd(d) / sqrt(n)), two-sided."""
+    d = np.subtract(a, b)
+    t = d.mean() / (d.std(ddof=1) / len(d) ** 0.5)
+    return float(2 * stats.t.sf(abs(t), len(d) - 1))
+
+
+def front_gap(point: tuple[float, float], curve: list[dict]) -> float:
+    """How far (NLL-oracle, NLL-test) `point` lies below the Pareto front of `curve` at its
+    NLL-test, linear between front points; written again here, apart from studies.frontier."""
+    front: list[tuple[float, float]] = []
+    for p in sorted(curve, key=lambda p: (p["nll_test"], p["nll_oracle"])):
+        if not front or p["nll_oracle"] < front[-1][1]:
+            front.append((p["nll_test"], p["nll_oracle"]))
+    xs, ys = zip(*front, strict=True)
+    assert xs[0] <= point[1] <= xs[-1], "the point lies outside the front's NLL-test range"
+    return float(np.interp(point[1], xs, ys) - point[0])
+
+
+def pretrained_gap(ref: str) -> tuple[float, ...]:
+    """The pre-trained G's tau = 1 point against a reference's temperature curve, per seed."""
+    points = zip(pretrained("nll_oracle"), pretrained("nll_test"), strict=True)
+    return tuple(
+        front_gap(p, load_json(f"{T1}/seed-{s}/frontier.json")["curves"][ref])
+        for s, p in zip(SEEDS, points, strict=True)
+    )
+
+
+def frontier_gap(ref: str, method: str) -> tuple[float, ...]:
+    return tuple(
+        load_json(f"{T1}/frontier.json")[f"vs_temperature_tuned_{ref}"][method]["gap_at_tau1"]
+    )
+
+
+def seqgan_minus_pretrained() -> tuple[float, ...]:
+    return tuple(np.subtract(seed_final("seqgan"), pretrained()))
+
+
+def clipped_share(rel: str) -> float:
+    return statistics.fmean(r["adv/clipped"] for r in adversarial(rel))
+
+
+def first_unclipped(rel: str) -> int:
+    return min(r["step"] for r in adversarial(rel) if r["adv/clipped"] < 1)
+
+
+def median_step_s(rel: str) -> float:
+    return statistics.median(r["perf/step_s"] for r in adversarial(rel))
+
+
+def fig3(strategy: str, method: str, key: str) -> float:
+    return load_json(f"figure3-cpu/{strategy}/results.json")["methods"][method]["final"][key]
+
+
+def real(name: str, method: str, key: str) -> float:
+    return load_json(f"real-data/{name}/results.json")["methods"][method]["final"][key]
+
+
+# --- the table ---------------------------------------------------------------------------------
+
+
+class Figure(NamedTuple):
+    page: str  # relative to the repository root
+    quoted: str  # the page's text, `{}` where each number goes
+    file: str  # the banked file under docs/ it comes from
+    how: str  # how the number is computed from the file
+    value: Callable[[], float | tuple[float, ...]]
+    fmt: str  # the rounding it is quoted at: one format spec for all numbers, or one per number
+    # separated by "|" (e.g. "+.3f|.3f" for a signed difference and its p-value)
+
+
+def table1_rows(page: str) -> list[Figure]:
+    """The three-seed table's NLL-oracle mean ± CI, per-seed values and NLL-test mean ± CI."""
+    rows = []
+    for method in ("seqgan", "mle", "shuffled", "constant", "ss", "pg_bleu", "random"):
+        for key in ("nll_oracle", "nll_test"):
+            rows.append(
+                Figure(
+                    page,
+                    "{} ± {}",
+                    f"{T1}/seed-*/results.json",
+                    f"{method} final {key}: mean and 95 % t half-width over seeds",
+                    lambda m=method, k=key: mean_ci(seed_final(m, k)),
+                    ".3f",
+                )
+            )
+        rows.append(
+            Figure(
+                page,
+                "{}, {}, {}",
+                f"{T1}/seed-*/results.json",
+                f"{method} final nll_oracle per seed",
+                lambda m=method: seed_final(m),
+                ".3f",
+            )
+        )
+    return rows + [
+        Figure(page, "| {} ± {} | {}, {}, {} |", f"{T1}/seed-*/pretrain/metrics.jsonl",
+               "pre-trained G's final/nll_oracle: mean ± CI, then per seed",
+               lambda: (*mean_ci(pretrained()), *pretrained()), ".3f"),
+        Figure(page, "{} ± {} |", f"{T1}/seed-*/pretrain/metrics.jsonl",
+               "pre-trained G's final/nll_test: mean ± CI", lambda: mean_ci(pretrained("nll_test")), ".3f"),
+    ]  # fmt: skip
+
+
+FIGURES: list[Figure] = [
+    *table1_rows("README.md"),
+    *table1_rows("docs/synthetic.md"),
+    # SeqGAN against where pre-training left it (issue 29 §3: "+0.034 in every seed" was wrong)
+    Figure("README.md", "by {}, {}, {} in the three seeds (paired p {})",
+           f"{T1}/seed-*/results.json, seed-*/pretrain/metrics.jsonl",
+           "SeqGAN final − pre-trained G final per seed; paired t-test", lambda: (
+               *seqgan_minus_pretrained(), paired_p(seed_final("seqgan"), pretrained())),
+           "+.3f|+.3f|+.3f|.3f"),
+    Figure("docs/synthetic.md", "by {}, {} and {} in seeds 88, 89, 90 (mean {}, paired p {})",
+           f"{T1}/seed-*/results.json, seed-*/pretrain/metrics.jsonl",
+           "as above, and their mean", lambda: (
+               *seqgan_minus_pretrained(), statistics.fmean(seqgan_minus_pretrained()),
+               paired_p(seed_final("seqgan"), pretrained())), "+.3f|+.3f|+.3f|+.3f|.3f"),
+    Figure("docs/evaluation.md", "SeqGAN − pre-trained G: {}, {}, {} NLL-oracle at NLL-test {}, {}, {}",
+           f"{T1}/seed-*/results.json", "per seed; SeqGAN's final nll_test",
+           lambda: (*seqgan_minus_pretrained(), *seed_final("seqgan", "nll_test")), "+.3f|+.3f|+.3f|.3f|.3f|.3f"),
+    Figure("docs/synthetic.md", "NLL-test {}, {}, {} against {}, {}, {}", f"{T1}/seed-*/results.json",
+           "SeqGAN's final nll_test per seed, the pre-trained G's",
+           lambda: (*seed_final("seqgan", "nll_test"), *pretrained("nll_test")), ".3f"),
+    Figure("README.md", "level ({}, paired p {})", f"{T1}/results.json",
+           "t_tests_vs_seqgan.mle.paired: mean_diff, p", lambda: (
+               load_json(f"{T1}/results.json")["t_tests_vs_seqgan"]["mle"]["paired"]["mean_diff"],
+               load_json(f"{T1}/results.json")["t_tests_vs_seqgan"]["mle"]["paired"]["p"]), "+.3f|.2f"),
+    Figure("README.md", "(SeqGAN − `shuffled` {}, paired p {})", f"{T1}/results.json",
+           "t_tests_vs_seqgan.shuffled.paired: mean_diff, p", lambda: (
+               load_json(f"{T1}/results.json")["t_tests_vs_seqgan"]["shuffled"]["paired"]["mean_diff"],
+               paired_p(seed_final("seqgan"), seed_final("shuffled"))), "+.3f|.3f"),
+    # the pre-trained G (early-stopped MLE) as the frontier's reference (issue 29 §3)
+    Figure("docs/evaluation.md", "τ = 1: {} / {}, {} / {}, {} / {}", f"{T1}/seed-*/pretrain/metrics.jsonl",
+           "final/nll_oracle / final/nll_test per seed", lambda: tuple(
+               v for pair in zip(pretrained(), pretrained("nll_test"), strict=True) for v in pair), ".3f"),
+    Figure("docs/synthetic.md", "(τ = 1: {} / {}, {} / {}, {} / {} in seeds 88, 89, 90;",
+           f"{T1}/seed-*/pretrain/metrics.jsonl", "as above", lambda: tuple(
+               v for pair in zip(pretrained(), pretrained("nll_test"), strict=True) for v in pair), ".3f"),
+    Figure("docs/evaluation.md", "beats tuned MLE's front by {}, {}, {} and SeqGAN's curve by {}, {}, {}",
+           f"{T1}/seed-*/frontier.json", "pre-trained G's point below curves.mle / curves.seqgan",
+           lambda: (*pretrained_gap("mle"), *pretrained_gap("seqgan")), ".3f"),
+    Figure("docs/synthetic.md", "tuned MLE's front at its own NLL-test by {}, {}, {} and below SeqGAN's own temperature curve by {}, {}, {}",
+           f"{T1}/seed-*/frontier.json", "as above",
+           lambda: (*pretrained_gap("mle"), *pretrained_gap("seqgan")), ".3f"),
+    Figure("README.md", "tuned MLE's front at its own NLL-test by {}–{} and SeqGAN's temperature curve by {}–{}",
+           f"{T1}/seed-*/frontier.json", "range over seeds of the gaps above", lambda: (
+               min(pretrained_gap("mle")), max(pretrained_gap("mle")),
+               min(pretrained_gap("seqgan")), max(pretrained_gap("seqgan"))), ".3f"),
+    Figure("docs/evaluation.md", "below it (by {}, {}, {})", f"{T1}/seed-*/frontier.json",
+           "tuned shuffled's front below the pre-trained G", lambda: tuple(-g for g in pretrained_gap("shuffled")), ".3f"),
+    Figure("docs/synthetic.md", "pre-trained G's τ = 1 point (by {}, {}, {}); the constant reward's does not (the pre-trained G beats it by {}, {}, {})",
+           f"{T1}/seed-*/frontier.json", "shuffled's front below it; it below constant's front",
+           lambda: (*(-g for g in pretrained_gap("shuffled")), *pretrained_gap("constant")), ".3f"),
+    # the frontier over seeds (frontier.json, gap of the tau = 1 point)
+    *(Figure(page, "({}, {}, {})", f"{T1}/frontier.json", f"vs_temperature_tuned_{ref}.{m}.gap_at_tau1",
+             lambda r=ref, m=m: frontier_gap(r, m), "+.3f")
+      for page in ("docs/synthetic.md", "docs/evaluation.md")
+      for ref, m in (("mle", "seqgan"), ("mle", "shuffled"), ("mle", "constant"), ("mle", "seqgan+baseline"),
+                     ("mle", "seqgan+logit"), ("shuffled", "seqgan"), ("shuffled", "constant"))),
+    Figure("docs/evaluation.md", "gap {}, {}, {} | level", f"{T1}/frontier.json",
+           "vs_temperature_tuned_mle.seqgan.gap_at_tau1", lambda: frontier_gap("mle", "seqgan"), "+.3f"),
+    Figure("docs/evaluation.md", "gap {}, {}, {} | above", f"{T1}/frontier.json",
+           "vs_temperature_tuned_shuffled.seqgan.gap_at_tau1", lambda: frontier_gap("shuffled", "seqgan"), "+.3f"),
+    Figure("docs/figure3.md", "spreads over {} across seeds ({}, {}, {})", f"{T1}/frontier.json",
+           "range and values of vs_temperature_tuned_shuffled.seqgan.gap_at_tau1", lambda: (
+               max(frontier_gap("shuffled", "seqgan")) - min(frontier_gap("shuffled", "seqgan")),
+               *frontier_gap("shuffled", "seqgan")), ".2f|.3f|.3f|.3f"),
+    # MLE's drift and the clipping of SeqGAN against shuffled
+    Figure("docs/synthetic.md", "NLL-oracle rises from {} to {}", f"{T1}/results.json",
+           "after_mle; methods.mle.nll_oracle (means over seeds)", lambda: (
+               load_json(f"{T1}/results.json")["after_mle"],
+               load_json(f"{T1}/results.json")["methods"]["mle"]["final"]["nll_oracle"]), ".3f"),
+    Figure("docs/synthetic.md", "until iteration {}–{}, {} % of all g-steps", f"{T1}/seed-*/seqgan/metrics.jsonl",
+           "first adversarial step with adv/clipped < 1, min and max over seeds; mean adv/clipped", lambda: (
+               min(first_unclipped(f"{T1}/seed-{s}/seqgan/metrics.jsonl") for s in SEEDS),
+               max(first_unclipped(f"{T1}/seed-{s}/seqgan/metrics.jsonl") for s in SEEDS),
+               100 * statistics.fmean(clipped_share(f"{T1}/seed-{s}/seqgan/metrics.jsonl") for s in SEEDS)), ".0f"),
+    Figure("docs/synthetic.md", "all clipped only until iterations {}–{} and {} % of its g-steps", f"{T1}/seed-*/shuffled/metrics.jsonl",
+           "first adversarial step with adv/clipped < 1, min and max over seeds; mean adv/clipped", lambda: (
+               min(first_unclipped(f"{T1}/seed-{s}/shuffled/metrics.jsonl") for s in SEEDS),
+               max(first_unclipped(f"{T1}/seed-{s}/shuffled/metrics.jsonl") for s in SEEDS),
+               100 * statistics.fmean(clipped_share(f"{T1}/seed-{s}/shuffled/metrics.jsonl") for s in SEEDS)), ".4g"),
+    Figure("docs/synthetic.md", "give a lower NLL-oracle in every seed (by {}, {}, {};", f"{T1}/seed-*/results.json",
+           "SeqGAN − shuffled final nll_oracle per seed",
+           lambda: tuple(np.subtract(seed_final("seqgan"), seed_final("shuffled"))), ".2f"),
+    Figure("docs/synthetic.md", "(seed 88: {} / {}, lower NLL-oracle", f"{T1}/seed-88/results.json",
+           "pg_bleu final nll_oracle / nll_test", lambda: tuple(
+               load_json(f"{T1}/seed-88/results.json")["methods"]["pg_bleu"]["final"][k]
+               for k in ("nll_oracle", "nll_test")), ".2f"),
+    Figure("docs/synthetic.md", "cooled to τ = 0.6 (seed 88) it reaches {} / {}", f"{T1}/seed-88/frontier.json",
+           "curves.ss at temperature 0.6", lambda: tuple(
+               load_json(f"{T1}/seed-88/frontier.json")["curves"]["ss"][0][k] for k in ("nll_oracle", "nll_test")), ".2f"),
+    # the official D schedule, one seed (docs/table1-cpu/official-d)
+    Figure("docs/synthetic.md", "official D **{} / {}**", f"{T1}/official-d/metrics.jsonl",
+           "final/nll_oracle, final/nll_test", lambda: tuple(
+               final_row(f"{T1}/official-d/metrics.jsonl")[k] for k in ("final/nll_oracle", "final/nll_test")), ".3f"),
+    Figure("README.md", "reached {} / {}", f"{T1}/official-d/metrics.jsonl",
+           "final/nll_oracle, final/nll_test", lambda: tuple(
+               final_row(f"{T1}/official-d/metrics.jsonl")[k] for k in ("final/nll_oracle", "final/nll_test")), ".3f"),
+    Figure("docs/synthetic.md", "{} s median per iteration, {} s mean with the evaluations", f"{T1}/official-d/metrics.jsonl",
+           "median and mean of adversarial perf/step_s", lambda: (
+               median_step_s(f"{T1}/official-d/metrics.jsonl"),
+               statistics.fmean(r["perf/step_s"] for r in adversarial(f"{T1}/official-d/metrics.jsonl"))), ".0f"),
+    Figure("docs/synthetic.md", "(from iteration {} on only iteration {}'s step was clipped)", f"{T1}/official-d/metrics.jsonl",
+           "adversarial steps with adv/clipped > 0 after the first unclipped run", lambda: (
+               9, *[r["step"] for r in adversarial(f"{T1}/official-d/metrics.jsonl") if r["step"] >= 9 and r["adv/clipped"] > 0]), "d"),
+    Figure("docs/synthetic.md", "costs {}× the time per iteration ({} s against {} s median", f"{T1}/official-d, seed-88/seqgan",
+           "ratio of the median adversarial perf/step_s", lambda: (
+               median_step_s(f"{T1}/official-d/metrics.jsonl") / median_step_s(f"{T1}/seed-88/seqgan/metrics.jsonl"),
+               median_step_s(f"{T1}/official-d/metrics.jsonl"), median_step_s(f"{T1}/seed-88/seqgan/metrics.jsonl")), ".2g|.0f|.2g"),
+    *(Figure("docs/synthetic.md", "| {} | {} / {} | {} / {} |", f"{T1}/seed-88/seqgan, official-d",
+             f"eval/nll_oracle / eval/nll_test at iteration {it}, table1-cpu then official D", lambda it=it: (
+                 it, *(at_step(f"{T1}/{run}/metrics.jsonl", it)[k] for run in ("seed-88/seqgan", "official-d")
+                       for k in ("eval/nll_oracle", "eval/nll_test"))), "d|.2f|.2f|.2f|.2f")
+      for it in (10, 20)),
+    # the paper's D size at table1-cpu's schedule (docs/table1-cpu/full-d)
+    Figure("docs/synthetic.md", "It ends at **{} / {}**", f"{T1}/full-d/metrics.jsonl",
+           "final/nll_oracle, final/nll_test", lambda: tuple(
+               final_row(f"{T1}/full-d/metrics.jsonl")[k] for k in ("final/nll_oracle", "final/nll_test")), ".3f"),
+    Figure("docs/synthetic.md", "{} s median per iteration at two threads, against the quarter D's {} s",
+           f"{T1}/full-d, seed-88/seqgan", "median adversarial perf/step_s", lambda: (
+               median_step_s(f"{T1}/full-d/metrics.jsonl"), median_step_s(f"{T1}/seed-88/seqgan/metrics.jsonl")), ".1f"),
+    Figure("docs/synthetic.md", "falls under the clip from iteration {} ({} % of g-steps clipped, quarter D {} %)",
+           f"{T1}/full-d, seed-88/seqgan", "first unclipped step; mean adv/clipped", lambda: (
+               first_unclipped(f"{T1}/full-d/metrics.jsonl"), 100 * clipped_share(f"{T1}/full-d/metrics.jsonl"),
+               100 * clipped_share(f"{T1}/seed-88/seqgan/metrics.jsonl")), ".3g"),
+    Figure("docs/synthetic.md", "D at accuracy {} at iteration 20 (quarter D {})", f"{T1}/full-d, seed-88/seqgan",
+           "d/acc at adversarial step 20", lambda: tuple(
+               at_step(f"{T1}/{run}/metrics.jsonl", 20)["d/acc"] for run in ("full-d", "seed-88/seqgan")), ".2f"),
+    Figure("docs/synthetic.md", "held-out real data {} at iteration 20 and {} at the end (quarter D {} and {})",
+           f"{T1}/full-d, seed-88/seqgan", "d/p_real_heldout at steps 20 and 199", lambda: tuple(
+               at_step(f"{T1}/{run}/metrics.jsonl", it)["d/p_real_heldout"]
+               for run in ("full-d", "seed-88/seqgan") for it in (20, 199)), ".2g"),
+    Figure("docs/synthetic.md", "drifts back more slowly ({} at 200 against {})", f"{T1}/full-d, seed-88/seqgan",
+           "eval/nll_oracle at the last iteration", lambda: tuple(
+               at_step(f"{T1}/{run}/metrics.jsonl", 199)["eval/nll_oracle"] for run in ("full-d", "seed-88/seqgan")), ".2f"),
+    # Figure 3 (docs/figure3-cpu), in the README and on its page
+    *(Figure(page, "| {} / {} | {} / {} |", f"figure3-cpu/{s}/results.json",
+             "seqgan then mle final nll_oracle / nll_test", lambda s=s: tuple(
+                 fig3(s, m, k) for m in ("seqgan", "mle") for k in ("nll_oracle", "nll_test")), ".3f")
+      for page in ("README.md", "docs/figure3.md")
+      for s in ("fig3-cpu-g100-d1-k10", "fig3-cpu-g30-d1-k30", "fig3-cpu-g1-d1-k10")),
+    *(Figure(page, "{} / {} |", f"figure3-cpu/{s}/results.json", "shuffled final nll_oracle / nll_test",
+             lambda s=s: tuple(fig3(s, "shuffled", k) for k in ("nll_oracle", "nll_test")), ".3f")
+      for page in ("README.md", "docs/figure3.md") for s in ("fig3-cpu-g1-d1-k10", "fig3-cpu-g1-d5-k3")),
+    Figure("README.md", "| {} / {} | {} / {} |", "figure3-cpu/fig3-cpu-g1-d5-k3/results.json",
+           "seqgan then mle final", lambda: tuple(
+               fig3("fig3-cpu-g1-d5-k3", m, k) for m in ("seqgan", "mle") for k in ("nll_oracle", "nll_test")), ".3f"),
+    Figure("docs/figure3.md", "| {} / {} | {} / {} |", "figure3-cpu/fig3-cpu-g1-d5-k3/results.json",
+           "mle final; shuffled final", lambda: tuple(
+               fig3("fig3-cpu-g1-d5-k3", m, k) for m in ("mle", "shuffled") for k in ("nll_oracle", "nll_test")), ".3f"),
+    *(Figure(page, "by {} at τ = 1", "figure3-cpu/fig3-cpu-g1-d5-k3/frontier.json",
+             "vs_temperature_tuned_shuffled.seqgan.gap_at_tau1", lambda: load_json(
+                 "figure3-cpu/fig3-cpu-g1-d5-k3/frontier.json")["vs_temperature_tuned_shuffled"]["seqgan"]["gap_at_tau1"], "+.3f")
+      for page in ("README.md", "docs/figure3.md")),
+    # real data (docs/real-data), seed 88
+    *(Figure(page, "| {} | {} |", f"real-data/{name}/results.json", f"mle then seqgan final {key}",
+             lambda n=name, k=key: (real(n, "mle", k), real(n, "seqgan", k)), ".3f")
+      for page in ("README.md",)
+      for name, key in (("poems", "bleu2"), ("nottingham", "bleu4"))),
+    Figure("README.md", "| {} | {} (a collapse", "real-data/obama/results.json", "mle then seqgan final bleu3",
+           lambda: (real("obama", "mle", "bleu3"), real("obama", "seqgan", "bleu3")), ".3f"),
+    *(Figure("docs/real-data.md", "| {} | **{}** |", f"real-data/{name}/results.json", f"mle then seqgan final {key}",
+             lambda n=name, k=key: (real(n, "mle", k), real(n, "seqgan", k)), ".3f")
+      for name, key in (("poems", "bleu2"), ("obama", "bleu3"), ("obama", "bleu4"))),
+    *(Figure("docs/real-data.md", "| {} / {} |", f"real-data/{name}/results.json", "mle then seqgan final nll_test",
+             lambda n=name: (real(n, "mle", "nll_test"), real(n, "seqgan", "nll_test")), ".3f")
+      for name in ("poems", "obama", "nottingham")),
+    Figure("docs/real-data.md", "| **{}** | {} |", "real-data/nottingham/results.json", "mle then seqgan final bleu4",
+           lambda: (real("nottingham", "mle", "bleu4"), real("nottingham", "seqgan", "bleu4")), ".3f"),
+    Figure("docs/real-data.md", "| **{}** | {} |", "real-data/nottingham/results.json", "mle then seqgan final mse",
+           lambda: (real("nottingham", "mle", "mse"), real("nottingham", "seqgan", "mse")), ".2f"),
+    # the demo sweep (docs/sweep-demo)
+    Figure("README.md", "best NLL-oracle {}", "sweep-demo/sweep_results.csv", "min of best_nll_oracle",
+           lambda: min(float(line.split(",")[7]) for line in (DOCS / "sweep-demo/sweep_results.csv").read_text().splitlines()[1:]), ".3f"),
+    Figure("docs/sweeps.md", "| **{}** | 4 (ran to the end) |", "sweep-demo/sweep_results.csv", "min of best_nll_oracle",
+           lambda: min(float(line.split(",")[7]) for line in (DOCS / "sweep-demo/sweep_results.csv").read_text().splitlines()[1:]), ".3f"),
+]  # fmt: skip
+
+
+def render(fig: Figure) -> str:
+    value = fig.value()
+    values = value if isinstance(value, tuple) else (value,)
+    specs = fig.fmt.split("|")
+    specs = specs * len(values) if len(specs) == 1 else specs
+    assert len(specs) == len(values), f"{fig.quoted!r}: {len(specs)} formats, {len(values)} numbers"
+    numbers = [format(v, spec).replace("-", "−") for v, spec in zip(values, specs, strict=True)]
+    return fig.quoted.format(*numbers)
+
+
+@functools.cache
+def page_text(page: str) -> str:
+    """The page with whitespace folded, so a quote may wrap across lines; `**` kept."""
+    return re.sub(r"\s+", " ", (ROOT / page).read_text())
+
+
+@pytest.mark.parametrize("fig", FIGURES, ids=lambda f: f"{f.page}:{f.quoted[:40]}")
+def test_quoted_figure_matches_its_banked_file(fig):
+    expected = render(fig)
+    assert expected in page_text(fig.page), (
+        f"{fig.page} does not quote {expected!r} ({fig.how}, from docs/{fig.file})"
+    )
+
+
+def test_the_table_covers_the_readme_and_the_study_pages():
+    pages = {f.page for f in FIGURES}
+    assert {"README.md", "docs/synthetic.md", "docs/evaluation.md", "docs/figure3.md"} <= pages
+    assert {"docs/real-data.md", "docs/sweeps.md"} <= pages
