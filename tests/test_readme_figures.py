@@ -11,6 +11,7 @@ the pages, so the rendering uses it too.
 
 from __future__ import annotations
 
+import csv
 import functools
 import json
 import re
@@ -129,6 +130,83 @@ def fig3(strategy: str, method: str, key: str) -> float:
 
 def real(name: str, method: str, key: str) -> float:
     return load_json(f"real-data/{name}/results.json")["methods"][method]["final"][key]
+
+
+def results(rel: str = f"{T1}/results.json") -> dict:
+    return load_json(rel)
+
+
+def mean_final(method: str, key: str = "nll_oracle") -> float:
+    """The mean over seeds of a method's final score (results.json's methods.M.final)."""
+    return results()["methods"][method]["final"][key]
+
+
+def paired(method: str) -> tuple[float, float]:
+    """SeqGAN − method over the seeds' means, and the paired p (results.json)."""
+    t = results()["t_tests_vs_seqgan"][method]["paired"]
+    return t["mean_diff"], t["p"]
+
+
+def paper(method: str) -> float | None:
+    return results()["methods"][method]["paper"].get("nll_oracle")
+
+
+def frontier_cell(ref: str, method: str) -> tuple[float, ...]:
+    """A frontier column's cell: the seeds whose tau = 1 point lies below the tuned front, the gaps."""
+    entry = results(f"{T1}/frontier.json")[f"vs_temperature_tuned_{ref}"][method]
+    return (entry["seeds_below_at_tau1"], *entry["gap_at_tau1"])
+
+
+def lowest_eval(rel: str) -> tuple[int, float]:
+    """The adversarial evaluation (5,000 samples) with the lowest NLL-oracle: (step, value)."""
+    evals = [(r["step"], r["eval/nll_oracle"]) for r in adversarial(rel) if "eval/nll_oracle" in r]
+    return min(evals, key=lambda e: e[1])
+
+
+def seqgan_lows() -> list[tuple[int, float]]:
+    return [lowest_eval(f"{T1}/seed-{s}/seqgan/metrics.jsonl") for s in SEEDS]
+
+
+def game(method: str, step: int, key: str, window: int = 5) -> float:
+    """The game table's cell, mean over seeds: a diagnostic averaged over the `window` iterations
+    up to `step`, an evaluation the last one at or before it (studies.game, written again)."""
+    cells = []
+    for s in SEEDS:
+        rows = [
+            r for r in adversarial(f"{T1}/seed-{s}/{method}/metrics.jsonl") if r["step"] <= step
+        ]
+        if key.startswith("eval/"):
+            cells.append([r[key] for r in rows if key in r][-1])
+        else:
+            cells.append(statistics.fmean(r[key] for r in rows if r["step"] > step - window))
+    return statistics.fmean(cells)
+
+
+def agreed(values: tuple[float, ...], spec: str) -> float:
+    """The one number several values all round to at `spec` (a page's "by 0.06" for two seeds)."""
+    assert len({format(v, spec) for v in values}) == 1, f"{values} round apart at {spec}"
+    return values[0]
+
+
+def fig3_schedule(strategy: str) -> tuple[int, ...]:
+    c = load_json(f"figure3-cpu/{strategy}/results.json")["config"]["schedule"]
+    return c["g_steps"], c["d_steps"], c["k_epochs"], c["adversarial_iterations"]
+
+
+@functools.cache
+def sweep_trials() -> tuple[dict, ...]:
+    with (DOCS / "sweep-demo/sweep_results.csv").open() as f:
+        return tuple(csv.DictReader(f))
+
+
+def sweep_best() -> dict:
+    return min(sweep_trials(), key=lambda t: float(t["best_nll_oracle"]))
+
+
+def sweep_minutes() -> float:
+    """The sweep's wall clock, from the header sweep_results.md was written with."""
+    header = (DOCS / "sweep-demo/sweep_results.md").read_text().splitlines()[0]
+    return float(re.fullmatch(r"# Sweep: \d+ trials, ([\d.]+) min", header).group(1))
 
 
 # --- the table ---------------------------------------------------------------------------------
@@ -352,6 +430,128 @@ FIGURES: list[Figure] = [
            lambda: min(float(line.split(",")[7]) for line in (DOCS / "sweep-demo/sweep_results.csv").read_text().splitlines()[1:]), ".3f"),
     Figure("docs/sweeps.md", "| **{}** | 4 (ran to the end) |", "sweep-demo/sweep_results.csv", "min of best_nll_oracle",
            lambda: min(float(line.split(",")[7]) for line in (DOCS / "sweep-demo/sweep_results.csv").read_text().splitlines()[1:]), ".3f"),
+    # --- rows added for the figures the table did not cover yet -------------------------------
+    # Table 1's other columns: the schedule in the labels, the paper column (results.json keeps
+    # the paper's Table 1 beside each method), SeqGAN − method with its paired p, the frontier cells
+    *(Figure(page, "| after MLE pre-training ({} epochs) |", f"{T1}/results.json", "pretrain_epochs",
+             lambda: results()["pretrain_epochs"], "d") for page in ("README.md", "docs/synthetic.md")),
+    *(Figure(page, "| MLE ({} more epochs) |", f"{T1}/results.json", "config.schedule.adversarial_iterations",
+             lambda: results()["config"]["schedule"]["adversarial_iterations"], "d")
+      for page in ("README.md", "docs/synthetic.md")),
+    Figure("README.md", "{} MLE epochs, on 2 cores", f"{T1}/results.json", "pretrain_epochs",
+           lambda: results()["pretrain_epochs"], "d"),
+    *(Figure(page, "{}, {}, {} | {} |" if paper(m) else "{}, {}, {} | – |", f"{T1}/results.json",
+             f"{m}'s seeds, then methods.{m}.paper.nll_oracle (the paper's Table 1)",
+             lambda m=m: (*seed_final(m), *([paper(m)] if paper(m) else [])), ".3f")
+      for page, methods in (("README.md", ("seqgan", "mle", "shuffled", "constant", "ss", "pg_bleu", "random")),
+                            ("docs/synthetic.md", ("seqgan", "mle", "shuffled", "constant", "seqgan+baseline",
+                                                   "seqgan+logit", "ss", "pg_bleu", "random")))
+      for m in methods),
+    Figure("docs/synthetic.md", "(official log) | {} ({}) | {} ± {} |", f"{T1}/results.json, seed-*/pretrain",
+           "mean SeqGAN − pre-trained G, paired p; the pre-trained G's nll_test", lambda: (
+               statistics.fmean(seqgan_minus_pretrained()), paired_p(seed_final("seqgan"), pretrained()),
+               *mean_ci(pretrained("nll_test"))), "+.3f|.3f|.3f|.3f"),
+    *(Figure("docs/synthetic.md", "| {} ({}) | {} ± {} |", f"{T1}/results.json",
+             f"t_tests_vs_seqgan.{m}.paired mean_diff (p); {m}'s nll_test mean ± CI",
+             lambda m=m: (*paired(m), *mean_ci(seed_final(m, "nll_test"))), f"+.3f|{p_spec}|.3f|.3f")
+      for m, p_spec in (("mle", ".2f"), ("shuffled", ".3f"), ("constant", ".3f"), ("seqgan+baseline", ".2f"),
+                        ("seqgan+logit", ".3f"), ("ss", ".1g"), ("pg_bleu", ".1g"), ("random", ".1g"))),
+    *(Figure("docs/synthetic.md", "| {} of 3 ({}, {}, {}) | {} of 3 ({}, {}, {}) |", f"{T1}/frontier.json",
+             f"{m}: seeds below and gaps at tau = 1, against tuned MLE then tuned shuffled",
+             lambda m=m: (*frontier_cell("mle", m), *frontier_cell("shuffled", m)), "d|+.3f|+.3f|+.3f|d|+.3f|+.3f|+.3f")
+      for m in ("seqgan", "constant")),
+    *(Figure("docs/synthetic.md", "| {} of 3 ({}, {}, {}) | {} of 3 |", f"{T1}/frontier.json",
+             f"{m}: as above, only the count against tuned shuffled", lambda m=m: (
+                 *frontier_cell("mle", m), frontier_cell("shuffled", m)[0]), "d|+.3f|+.3f|+.3f|d")
+      for m in ("seqgan+baseline", "seqgan+logit")),
+    Figure("docs/synthetic.md", "| {} of 3 ({}, {}, {}) | – |", f"{T1}/frontier.json", "shuffled against tuned MLE",
+           lambda: frontier_cell("mle", "shuffled"), "d|+.3f|+.3f|+.3f"),
+    Figure("docs/synthetic.md", "| {} of 3 ({} to {}) | {} of 3 |", f"{T1}/frontier.json",
+           "random: count, largest and smallest gap against tuned MLE; count against tuned shuffled", lambda: (
+               frontier_cell("mle", "random")[0], max(frontier_cell("mle", "random")[1:]),
+               min(frontier_cell("mle", "random")[1:]), frontier_cell("shuffled", "random")[0]), "d|.2f|.2f|d"),
+    Figure("docs/synthetic.md", "its one comparable point below in {} of 3 | likewise |", f"{T1}/frontier.json",
+           "vs_temperature_tuned_mle.ss.points_below (of points_compared, one a seed)", lambda: (
+               results(f"{T1}/frontier.json")["vs_temperature_tuned_mle"]["ss"]["points_below"]), "d"),
+    # the README's verdicts
+    Figure("README.md", "after a dip to {}–{} early in the run", f"{T1}/seed-*/seqgan/metrics.jsonl",
+           "lowest adversarial eval/nll_oracle of each seed: smallest and largest", lambda: (
+               min(v for _, v in seqgan_lows()), max(v for _, v in seqgan_lows())), ".2f"),
+    *(Figure(page, quoted, f"{T1}/seed-*/results.json, seed-*/pretrain/metrics.jsonl",
+             "seeds where SeqGAN's final nll_oracle and nll_test both exceed the pre-trained G's", lambda: sum(
+                 o > po and t > pt for o, t, po, pt in zip(seed_final("seqgan"), seed_final("seqgan", "nll_test"),
+                                                             pretrained(), pretrained("nll_test"), strict=True)), "d")
+      for page, quoted in (("README.md", "worse on both axes in {} of 3 seeds"),
+                           ("docs/evaluation.md", "**worse on both axes in {} of 3**"))),
+    Figure("README.md", "and above tuned `shuffled`'s front in {} of 3 seeds", f"{T1}/frontier.json",
+           "seeds with vs_temperature_tuned_shuffled.seqgan.gap_at_tau1 < 0",
+           lambda: sum(g < 0 for g in frontier_gap("shuffled", "seqgan")), "d"),
+    # Figure 3's strategies and iterations (config.schedule of each experiment)
+    *(Figure(page, f"| ({letter}) {{}}, {{}}, {{}} | {{}} |", f"figure3-cpu/{s}/results.json",
+             "config.schedule: g_steps, d_steps, k_epochs, adversarial_iterations", lambda s=s: fig3_schedule(s), "d")
+      for page in ("README.md", "docs/figure3.md")
+      for letter, s in (("a", "fig3-cpu-g100-d1-k10"), ("b", "fig3-cpu-g30-d1-k30"),
+                        ("c", "fig3-cpu-g1-d1-k10"), ("d", "fig3-cpu-g1-d5-k3"))),
+    Figure("README.md", "that gap spreads over {} across `table1-cpu`'s seeds", f"{T1}/frontier.json",
+           "range of vs_temperature_tuned_shuffled.seqgan.gap_at_tau1", lambda: (
+               max(frontier_gap("shuffled", "seqgan")) - min(frontier_gap("shuffled", "seqgan"))), ".2f"),
+    # the demo sweep
+    Figure("README.md", "{} trials in {} min on 2 cores, best NLL-oracle {}, the official strategy ({}, {}, {})",
+           "sweep-demo/sweep_results.csv, sweep_results.md", "trials, the sweep's minutes, the best trial's "
+           "best_nll_oracle and its g_steps, d_steps, k_epochs", lambda: (
+               len(sweep_trials()), sweep_minutes(), float(sweep_best()["best_nll_oracle"]),
+               *(int(sweep_best()[f"schedule.{k}"]) for k in ("g_steps", "d_steps", "k_epochs"))), "d|.1f|.3f|d|d|d"),
+    # docs/synthetic.md: what the three-seed table says
+    Figure("docs/synthetic.md", "It is lowest early — {}, {}, {} at iterations {}, {}, {} of seeds 88, 89, 90",
+           f"{T1}/seed-*/seqgan/metrics.jsonl", "each seed's lowest adversarial eval/nll_oracle and its step",
+           lambda: (*(v for _, v in seqgan_lows()), *(st for st, _ in seqgan_lows())), ".2f|.2f|.2f|d|d|d"),
+    Figure("docs/synthetic.md", "They are level: {}, p {}.", f"{T1}/results.json", "t_tests_vs_seqgan.mle.paired",
+           lambda: paired("mle"), "+.3f|.2f"),
+    Figure("docs/synthetic.md", "(88: level, Welch p {}; 89: SeqGAN worse, p {}; 90: SeqGAN better by {}, p {};",
+           f"{T1}/results.json", "t_tests_vs_seqgan.mle.per_seed: p; seed 90's mean_b − mean_a", lambda: (
+               *(results()["t_tests_vs_seqgan"]["mle"]["per_seed"][s]["p"] for s in ("88", "89")),
+               results()["t_tests_vs_seqgan"]["mle"]["per_seed"]["90"]["mean_b"]
+               - results()["t_tests_vs_seqgan"]["mle"]["per_seed"]["90"]["mean_a"],
+               results()["t_tests_vs_seqgan"]["mle"]["per_seed"]["90"]["p"]), ".2f|.2g|.3f|.1g"),
+    Figure("docs/synthetic.md", "S less: NLL-test {} against MLE's {}.", f"{T1}/results.json",
+           "seqgan, mle final nll_test (means)", lambda: (mean_final("seqgan", "nll_test"), mean_final("mle", "nll_test")), ".2f"),
+    Figure("docs/synthetic.md", "paired p {}), at a higher NLL-test ({} against {}); the constant reward does the same more mildly (paired p {})",
+           f"{T1}/results.json", "shuffled's paired p; shuffled, seqgan final nll_test; constant's paired p", lambda: (
+               paired("shuffled")[1], mean_final("shuffled", "nll_test"), mean_final("seqgan", "nll_test"),
+               paired("constant")[1]), ".3f|.2f|.2f|.3f"),
+    Figure("docs/synthetic.md", "below tuned MLE's front in {} of 3 seeds by {} and above it in the third by {}",
+           f"{T1}/frontier.json", "vs_temperature_tuned_mle.seqgan: seeds below; the two positive gaps; the negative one", lambda: (
+               frontier_cell("mle", "seqgan")[0], agreed(tuple(g for g in frontier_gap("mle", "seqgan") if g > 0), ".2f"),
+               -min(frontier_gap("mle", "seqgan"))), "d|.2f|.2f"),
+    Figure("docs/synthetic.md", "`shuffled` lies below tuned MLE in all three (by {}–{}) and SeqGAN above tuned `shuffled` in all three (by {}–{})",
+           f"{T1}/frontier.json", "ranges of the gaps", lambda: (
+               min(frontier_gap("mle", "shuffled")), max(frontier_gap("mle", "shuffled")),
+               -max(frontier_gap("shuffled", "seqgan")), -min(frontier_gap("shuffled", "seqgan"))), ".2f"),
+    *(Figure("docs/synthetic.md", quoted, f"{T1}/results.json, seed-*/pretrain", "pre-trained G's mean nll_test, then MLE's",
+             lambda: (mean_ci(pretrained("nll_test"))[0], mean_final("mle", "nll_test")), ".2f")
+      for quoted in ("overfits S: NLL-test {} → {}", "overfitted (NLL-test {} → {})")),
+    Figure("docs/synthetic.md", "ends worse than where it started ({}; ω falls", f"{T1}/results.json", "ss final nll_oracle",
+           lambda: mean_final("ss"), ".3f"),
+    Figure("docs/synthetic.md", "by far the best NLL-test ({})", f"{T1}/results.json", "ss final nll_test",
+           lambda: mean_final("ss", "nll_test"), ".3f"),
+    Figure("docs/synthetic.md", "PG-BLEU's NLL-oracle of {} is not quality", f"{T1}/results.json", "pg_bleu final nll_oracle",
+           lambda: mean_final("pg_bleu"), ".1f"),
+    Figure("docs/synthetic.md", "its NLL-test is the worst of all ({})", f"{T1}/results.json", "pg_bleu final nll_test",
+           lambda: mean_final("pg_bleu", "nll_test"), ".1f"),
+    Figure("docs/synthetic.md", "in seed 90, its lowest NLL-oracle ({})", f"{T1}/seed-90/results.json", "shuffled final nll_oracle",
+           lambda: seed_final("shuffled")[2], ".3f"),
+    Figure("docs/synthetic.md", "SeqGAN ({}, paired p {}) with the lower NLL-test ({}), the logit reward is worse ({}, p {})",
+           f"{T1}/results.json", "seqgan+baseline and seqgan+logit: final means and paired p", lambda: (
+               mean_final("seqgan+baseline"), paired("seqgan+baseline")[1], mean_final("seqgan+baseline", "nll_test"),
+               mean_final("seqgan+logit"), paired("seqgan+logit")[1]), ".3f|.2f|.3f|.3f|.3f"),
+    # the game table (mean of the three seeds) and the prose read off it
+    *(Figure("docs/synthetic.md", f"| {label} | {{}} | {{}} | {{}} | {{}} | {{}} | {{}} | {{}} | {{}} | {{}} | {{}} | {{}} |",
+             f"{T1}/seed-*/{m}/metrics.jsonl", f"{m} at iteration {it}: evaluations, then 5-iteration means", lambda m=m, it=it: (
+                 it, *(game(m, it, k) for k in ("eval/nll_oracle", "eval/nll_test", "d/acc", "d/p_real_train",
+                                                 "d/p_real_heldout", "d/p_real_fake", "adv/q_mean", "adv/q_ess",
+                                                 "adv/grad_norm", "adv/clipped"))),
+             f"d|.2f|.2f|.3f|.3f|#.3g|{'.2g' if (m, it) == ('shuffled', 100) else '#.3g'}|#.3g|#.3g|.3g|.2g")
+      for m, label in (("seqgan", "SeqGAN"), ("shuffled", "`shuffled`")) for it in (0, 20, 50, 100, 199)),
 ]  # fmt: skip
 
 
@@ -361,8 +561,15 @@ def render(fig: Figure) -> str:
     specs = fig.fmt.split("|")
     specs = specs * len(values) if len(specs) == 1 else specs
     assert len(specs) == len(values), f"{fig.quoted!r}: {len(specs)} formats, {len(values)} numbers"
-    numbers = [format(v, spec).replace("-", "−") for v, spec in zip(values, specs, strict=True)]
-    return fig.quoted.format(*numbers)
+    return fig.quoted.format(*(number(v, spec) for v, spec in zip(values, specs, strict=True)))
+
+
+def number(value: float, spec: str) -> str:
+    """A number as the pages write it: a typographic minus, an exponent unpadded and in ASCII
+    (9e-5, 2.5e-38)."""
+    text = format(value, spec)
+    mantissa, e, exponent = text.partition("e")
+    return mantissa.replace("-", "−") + (e + str(int(exponent)) if e else "")
 
 
 @functools.cache
