@@ -182,6 +182,18 @@ def game(method: str, step: int, key: str, window: int = 5) -> float:
     return statistics.fmean(cells)
 
 
+def d_adam_steps(run: str, iterations: int = 200) -> float:
+    """D's Adam steps over D pre-training and `iterations` adversarial iterations of a run's
+    config.json: (rounds x epochs + iterations x d-steps x k) epochs of (negatives + positives) /
+    batch sequences; unset epochs a round are k, unset set sizes all 10,000 (the trainer's)."""
+    c = load_json(f"{T1}/{run}/config.json")["schedule"]
+    epochs = c["d_pretrain_rounds"] * (c.get("d_pretrain_epochs") or c["k_epochs"])
+    epochs += iterations * c["d_steps"] * c["k_epochs"]
+    return (
+        epochs * ((c["num_negatives"] or 10_000) + (c["num_positives"] or 10_000)) / c["batch_size"]
+    )
+
+
 def agreed(values: tuple[float, ...], spec: str) -> float:
     """The one number several values all round to at `spec` (a page's "by 0.06" for two seeds)."""
     assert len({format(v, spec) for v in values}) == 1, f"{values} round apart at {spec}"
@@ -552,6 +564,86 @@ FIGURES: list[Figure] = [
                                                  "adv/grad_norm", "adv/clipped"))),
              f"d|.2f|.2f|.3f|.3f|#.3g|{'.2g' if (m, it) == ('shuffled', 100) else '#.3g'}|#.3g|#.3g|.3g|.2g")
       for m, label in (("seqgan", "SeqGAN"), ("shuffled", "`shuffled`")) for it in (0, 20, 50, 100, 199)),
+    # the game's prose on docs/synthetic.md, read off the game table and the seeds' runs
+    Figure("docs/synthetic.md", "D wins quickly: accuracy {} by iteration 20 and {} by 50, the mean reward falls from {} to {}",
+           f"{T1}/seed-*/seqgan/metrics.jsonl", "game table: d/acc at 20 and 50, adv/q_mean at 0 and 199", lambda: (
+               game("seqgan", 20, "d/acc"), game("seqgan", 50, "d/acc"), game("seqgan", 0, "adv/q_mean"),
+               game("seqgan", 199, "adv/q_mean")), ".2f|.2f|.2f|.1g"),
+    Figure("docs/synthetic.md", "update (ESS {}). D's reward does not generalise: at the end it gives its own training rows P(real) {}, real oracle samples it never saw {}, and G's samples {}",
+           f"{T1}/seed-*/seqgan/metrics.jsonl", "game table at 199: adv/q_ess, d/p_real_train, _heldout, _fake", lambda: tuple(
+               game("seqgan", 199, k) for k in ("adv/q_ess", "d/p_real_train", "d/p_real_heldout", "d/p_real_fake")),
+           ".2f|.3f|.2g|.1g"),
+    Figure("docs/synthetic.md", "turns upward at iterations {}–{}, when D's P(real) of held-out real data has fallen from {} to {}–{}, and keeps rising as it falls to {}",
+           f"{T1}/seed-*/seqgan/metrics.jsonl", "steps of each seed's lowest evaluation; game d/p_real_heldout at 0, "
+           "each seed's d/p_real_heldout at that step, game at 199", lambda: (
+               min(st for st, _ in seqgan_lows()), max(st for st, _ in seqgan_lows()), game("seqgan", 0, "d/p_real_heldout"),
+               *sorted(at_step(f"{T1}/seed-{s}/seqgan/metrics.jsonl", st)["d/p_real_heldout"]
+                       for s, (st, _) in zip(SEEDS, seqgan_lows(), strict=True))[::2],
+               game("seqgan", 199, "d/p_real_heldout")), "d|d|.2f|.2f|.2f|.1g"),
+    Figure("docs/synthetic.md", "(held-out real data stays at P(real) {})", f"{T1}/seed-*/shuffled/metrics.jsonl",
+           "game table: shuffled's d/p_real_heldout at 199", lambda: game("shuffled", 199, "d/p_real_heldout"), ".2f"),
+    Figure("docs/synthetic.md", "until the last tens of iterations ({} → {};", f"{T1}/seed-*/seqgan/metrics.jsonl",
+           "game table: adv/grad_norm at 0 and 199", lambda: (
+               game("seqgan", 0, "adv/grad_norm"), game("seqgan", 199, "adv/grad_norm")), ".0f|.1f"),
+    Figure("docs/synthetic.md", "({} against {} at iteration 50)", f"{T1}/seed-*/seqgan, shuffled",
+           "game table: eval/nll_oracle at 50, seqgan then shuffled", lambda: (
+               game("seqgan", 50, "eval/nll_oracle"), game("shuffled", 50, "eval/nll_oracle")), ".2f"),
+    # the official D schedule (docs/table1-cpu/official-d), beside seed 88's table1-cpu run
+    Figure("docs/synthetic.md", "`table1-cpu` gives D {} Adam steps over 200 iterations, the official schedule {}, so `table1-cpu` keeps {} % of them",
+           f"{T1}/seed-88/seqgan/config.json, official-d/config.json", "D's batches: (rounds x epochs + iterations x "
+           "d-steps x k) x (negatives + positives) / batch", lambda: (
+               d_adam_steps("seed-88/seqgan"), d_adam_steps("official-d"),
+               100 * d_adam_steps("seed-88/seqgan") / d_adam_steps("official-d")), ",.0f|,.0f|.0f"),
+    *(Figure("docs/synthetic.md", f"| {label} | {{}} / {{}} | {{}} / {{}} |", f"{T1}/seed-88/seqgan, official-d",
+             f"eval/nll_oracle / eval/nll_test at steps {it} and {it_od}", lambda it=it, it_od=it_od: (
+                 *(at_step(f"{T1}/seed-88/seqgan/metrics.jsonl", it)[k] for k in ("eval/nll_oracle", "eval/nll_test")),
+                 *(at_step(f"{T1}/official-d/metrics.jsonl", it_od)[k] for k in ("eval/nll_oracle", "eval/nll_test")),
+             ), ".2f")
+      for label, it, it_od in (("0", 0, 0), ("30 (end)", 30, 29))),
+    *(Figure("docs/synthetic.md", "| {}, {} / {} / {} | {}, {}, {} |", f"{T1}/official-d/metrics.jsonl",
+             f"step {it}: d/acc, d/p_real_train, _heldout, _fake; adv/q_mean, adv/q_ess, adv/grad_norm", lambda it=it: tuple(
+                 at_step(f"{T1}/official-d/metrics.jsonl", it)[k] for k in (
+                     "d/acc", "d/p_real_train", "d/p_real_heldout", "d/p_real_fake", "adv/q_mean", "adv/q_ess",
+                     "adv/grad_norm")), f".3f|.3f|.4f|.4f|{q_spec}|.2f|{g_spec}")
+      for it, q_spec, g_spec in ((0, ".2g", ".3g"), (10, ".2g", ".2g"), (20, ".1g", ".2g"), (29, ".1g", ".2g"))),
+    Figure("docs/synthetic.md", "`table1-cpu`'s D at iterations 0/10/20/29: accuracy {}, {}, {}, {}, P(real) held-out {}, {}, {}, {}.)",
+           f"{T1}/seed-88/seqgan/metrics.jsonl", "d/acc, then d/p_real_heldout, at steps 0, 10, 20, 29", lambda: tuple(
+               at_step(f"{T1}/seed-88/seqgan/metrics.jsonl", it)[k]
+               for k in ("d/acc", "d/p_real_heldout") for it in (0, 10, 20, 29)), ".2f"),
+    Figure("docs/synthetic.md", "it gives unseen oracle samples a *lower* P(real) ({}) than G's own samples ({})",
+           f"{T1}/official-d/metrics.jsonl", "d/p_real_heldout, d/p_real_fake at step 0", lambda: tuple(
+               at_step(f"{T1}/official-d/metrics.jsonl", 0)[k] for k in ("d/p_real_heldout", "d/p_real_fake")), ".4f"),
+    Figure("docs/synthetic.md", "(ESS {}–{} at iterations 10, 20 and 30; per iteration from 9 on {}–{}, median {})",
+           f"{T1}/official-d/metrics.jsonl", "adv/q_ess at the table's steps 10, 20, 29; its range and median over steps 9-29",
+           lambda: (
+               min(at_step(f"{T1}/official-d/metrics.jsonl", it)["adv/q_ess"] for it in (10, 20, 29)),
+               max(at_step(f"{T1}/official-d/metrics.jsonl", it)["adv/q_ess"] for it in (10, 20, 29)),
+               min(r["adv/q_ess"] for r in adversarial(f"{T1}/official-d/metrics.jsonl") if r["step"] >= 9),
+               max(r["adv/q_ess"] for r in adversarial(f"{T1}/official-d/metrics.jsonl") if r["step"] >= 9),
+               statistics.median(r["adv/q_ess"] for r in adversarial(f"{T1}/official-d/metrics.jsonl") if r["step"] >= 9)),
+           ".2f"),
+    # the paper's D size (docs/table1-cpu/full-d), beside seed 88's quarter-D runs
+    Figure("docs/synthetic.md", "against the quarter D's {} / {} in the same seed", f"{T1}/seed-88/results.json",
+           "seqgan final nll_oracle / nll_test", lambda: tuple(
+               load_json(f"{T1}/seed-88/results.json")["methods"]["seqgan"]["final"][k] for k in ("nll_oracle", "nll_test")), ".3f"),
+    Figure("docs/synthetic.md", "the seed-to-seed spread of SeqGAN is ±{}", f"{T1}/seed-*/results.json",
+           "half-width of SeqGAN's 95 % interval over seeds", lambda: mean_ci(seed_final("seqgan"))[1], ".2f"),
+    Figure("docs/synthetic.md", "below MLE ({}) and below where pre-training left it ({}) on NLL-oracle but not on NLL-test ({} against {})",
+           f"{T1}/seed-88, full-d", "seed 88's mle final, pre-trained G; full-d's final nll_test, the pre-trained G's", lambda: (
+               load_json(f"{T1}/seed-88/results.json")["methods"]["mle"]["final"]["nll_oracle"], pretrained()[0],
+               final_row(f"{T1}/full-d/metrics.jsonl")["final/nll_test"], pretrained("nll_test")[0]), ".3f"),
+    Figure("docs/synthetic.md", "still {} above the paper's {}", f"{T1}/full-d/metrics.jsonl, results.json",
+           "full-d's final/nll_oracle − methods.seqgan.paper", lambda: (
+               final_row(f"{T1}/full-d/metrics.jsonl")["final/nll_oracle"] - paper("seqgan"), paper("seqgan")), ".2f|.3f"),
+    Figure("docs/synthetic.md", "reward {} at the end", f"{T1}/full-d/metrics.jsonl", "adv/q_mean at the last step",
+           lambda: adversarial(f"{T1}/full-d/metrics.jsonl")[-1]["adv/q_mean"], ".1g"),
+    Figure("docs/synthetic.md", "NLL-oracle is lowest at iterations 30–80 ({}–{}, 5,000 samples)", f"{T1}/full-d/metrics.jsonl",
+           "range of eval/nll_oracle over steps 30-80, which holds the lowest", lambda: (
+               lowest_eval(f"{T1}/full-d/metrics.jsonl")[1] if 30 <= lowest_eval(f"{T1}/full-d/metrics.jsonl")[0] <= 80
+               else float("nan"), max(at_step(f"{T1}/full-d/metrics.jsonl", it)["eval/nll_oracle"] for it in range(30, 81, 10))),
+           ".2f"),
+    Figure("docs/synthetic.md", "(ESS {} at the end)", f"{T1}/full-d/metrics.jsonl", "adv/q_ess at the last step",
+           lambda: adversarial(f"{T1}/full-d/metrics.jsonl")[-1]["adv/q_ess"], ".2f"),
 ]  # fmt: skip
 
 
