@@ -194,6 +194,18 @@ def d_adam_steps(run: str, iterations: int = 200) -> float:
     )
 
 
+def frontier_points(ref: str, method: str) -> tuple[int, int]:
+    """A method's temperature points below the tuned front, of those comparable (all seeds)."""
+    entry = results(f"{T1}/frontier.json")[f"vs_temperature_tuned_{ref}"][method]
+    return entry["points_below"], entry["points_compared"]
+
+
+def curve_point(rel: str, method: str, tau: float, key: str) -> tuple[float, float]:
+    """(quality, NLL-test) of a method's temperature curve at `tau` (a frontier.json)."""
+    point = next(p for p in load_json(rel)["curves"][method] if p["temperature"] == tau)
+    return point[key], point["nll_test"]
+
+
 def agreed(values: tuple[float, ...], spec: str) -> float:
     """The one number several values all round to at `spec` (a page's "by 0.06" for two seeds)."""
     assert len({format(v, spec) for v in values}) == 1, f"{values} round apart at {spec}"
@@ -644,6 +656,36 @@ FIGURES: list[Figure] = [
            ".2f"),
     Figure("docs/synthetic.md", "(ESS {} at the end)", f"{T1}/full-d/metrics.jsonl", "adv/q_ess at the last step",
            lambda: adversarial(f"{T1}/full-d/metrics.jsonl")[-1]["adv/q_ess"], ".2f"),
+    # docs/evaluation.md: seed 88's curves, the frontier table over seeds, the real-data verdict
+    *(Figure("docs/evaluation.md", f"| {tau} |" + " {} / {} |" * 5, f"{T1}/seed-88/frontier.json",
+             f"curves at temperature {tau}: mle, seqgan, shuffled, constant, ss (nll_oracle / nll_test)", lambda tau=tau: tuple(
+                 v for m in ("mle", "seqgan", "shuffled", "constant", "ss")
+                 for v in curve_point(f"{T1}/seed-88/frontier.json", m, tau, "nll_oracle")), ".3f")
+      for tau in (0.6, 0.8, 1.0, 1.25, 1.5)),
+    *(Figure("docs/evaluation.md", "| {} of 3 ({}, {}, {}) | {} of {} |" + (" {} of 3 ({}, {}, {}) | {} of {} |" if m != "shuffled" else " – | – |"),
+             f"{T1}/frontier.json", f"{m}: seeds below and gaps at tau = 1, points below of compared; against tuned MLE then shuffled",
+             lambda m=m: tuple(v for ref in (("mle", "shuffled") if m != "shuffled" else ("mle",))
+                               for v in (*frontier_cell(ref, m), *frontier_points(ref, m))),
+             "|".join(["d", "+.3f", "+.3f", "+.3f", "d", "d"] * (2 if m != "shuffled" else 1)))
+      for m in ("seqgan", "shuffled", "constant", "seqgan+baseline", "seqgan+logit")),
+    Figure("docs/evaluation.md", "level (below in {} of 3) |", f"{T1}/frontier.json", "vs_temperature_tuned_mle.seqgan.seeds_below_at_tau1",
+           lambda: frontier_cell("mle", "seqgan")[0], "d"),
+    *(Figure("docs/evaluation.md", f"| {label} | {{}} of {{}} | {{}} |", f"real-data/{name}/frontier.json",
+             "vs_temperature_tuned_mle.seqgan: points_below, points_compared, max_gap", lambda name=name: (
+                 *(load_json(f"real-data/{name}/frontier.json")["vs_temperature_tuned_mle"]["seqgan"][k]
+                   for k in ("points_below", "points_compared", "max_gap")),), "d|d|+.3f")
+      for label, name in (("Chinese quatrains (BLEU-2)", "poems"), ("Nottingham (BLEU-4)", "nottingham"), ("Obama (BLEU-3)", "obama"))),
+    Figure("docs/evaluation.md", "Poems, τ = 1: SeqGAN {} at NLL-test {}; MLE at τ = 0.9 gives {} at {} and at τ = 1 {} at {}",
+           "real-data/poems/frontier.json", "curves: seqgan at 1.0, mle at 0.9 and 1.0 (bleu2, nll_test)", lambda: (
+               *curve_point("real-data/poems/frontier.json", "seqgan", 1.0, "bleu2"),
+               *curve_point("real-data/poems/frontier.json", "mle", 0.9, "bleu2"),
+               *curve_point("real-data/poems/frontier.json", "mle", 1.0, "bleu2")), ".3f"),
+    # docs/figure3.md: SeqGAN's tau = 1 gaps in (c) and (d)
+    *(Figure("docs/figure3.md", quoted, f"figure3-cpu/{s}/frontier.json",
+             "vs_temperature_tuned_mle / _shuffled .seqgan.gap_at_tau1", lambda s=s: tuple(
+                 load_json(f"figure3-cpu/{s}/frontier.json")[f"vs_temperature_tuned_{ref}"]["seqgan"]["gap_at_tau1"]
+                 for ref in ("mle", "shuffled")), "+.3f")
+      for s, quoted in (("fig3-cpu-g1-d1-k10", "| {} / {} | 10,000 |"), ("fig3-cpu-g1-d5-k3", "| {} / **{}** | 10,000 |"))),
 ]  # fmt: skip
 
 
