@@ -1,7 +1,6 @@
 """beta <- theta, the shuffled control, the reward variants and the game's diagnostics, on
 hand-checked numbers (issue 15)."""
 
-import copy
 import math
 
 import pytest
@@ -9,7 +8,7 @@ import torch
 
 from seqgan_ray import config as C
 from seqgan_ray import presets
-from seqgan_ray.core import diagnostics, losses, rewards
+from seqgan_ray.core import diagnostics, rewards
 from seqgan_ray.core.learner import Learner
 from seqgan_ray.driver.rundir import read_metrics
 from seqgan_ray.driver.trainer import train
@@ -129,42 +128,99 @@ def test_q_stats_by_hand():
     assert stats["adv/q_ess"] == pytest.approx(1 / 1.16)
 
 
-@pytest.mark.parametrize("q_value, clipped", [(1.0, 1.0), (1e-4, 0.0)])
-def test_g_step_reports_clip_grad_norms_return_and_the_step(q_value, clipped):
+def explicit_pg_gradient(gen, y: torch.Tensor, q: torch.Tensor) -> list[torch.Tensor]:
+    """d/dtheta of -sum_{b,t} Q[b,t] log G(y_t | y_<t) (paper Eq. 6-8), written out apart from
+    Generator and losses: nn.LSTM's cell by hand in float64, log-softmax as logit - logsumexp,
+    the sum over t a loop. One gradient per parameter, in `gen.parameters()` order."""
+    theta = {k: v.detach().double().requires_grad_() for k, v in gen.named_parameters()}
+    emb, w_out, b_out = theta["embedding.weight"], theta["out.weight"], theta["out.bias"]
+    w_ih, w_hh = theta["lstm.weight_ih_l0"], theta["lstm.weight_hh_l0"]  # (4H, E), (4H, H)
+    bias = theta["lstm.bias_ih_l0"] + theta["lstm.bias_hh_l0"]
+    B, T = y.shape
+    h = c = torch.zeros(B, w_hh.shape[1], dtype=torch.float64)
+    prev = torch.full((B,), gen.start_token)
+    loss = torch.zeros((), dtype=torch.float64)
+    for t in range(T):
+        i, f, g, o = (emb[prev] @ w_ih.t() + h @ w_hh.t() + bias).chunk(4, dim=1)  # each (B, H)
+        c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+        h = torch.sigmoid(o) * torch.tanh(c)
+        logits = h @ w_out.t() + b_out  # (B, V)
+        log_p = logits.gather(1, y[:, t : t + 1]).squeeze(1) - logits.logsumexp(dim=1)  # (B,)
+        loss = loss - (q[:, t].double() * log_p).sum()
+        prev = y[:, t]
+    loss.backward()
+    return [theta[k].grad for k, _ in gen.named_parameters()]
+
+
+def global_norm(tensors) -> float:
+    return math.sqrt(sum(float((t.double() ** 2).sum()) for t in tensors))
+
+
+@pytest.mark.parametrize("q_value", [1.0, 1e-4])
+def test_g_step_norm_clipping_and_step_against_an_explicit_reinforce_gradient(q_value):
     learner = tiny_learner()
     learner.start_adversarial()
     y = learner.sample(32, (0, "pg"))
     q = torch.full((32, 8), q_value)
-    # the same gradient on a copy, through clip_grad_norm_ itself
-    twin = copy.deepcopy(learner.generator)
-    losses.policy_gradient_loss(twin.log_probs(y), q).backward()
-    expected = torch.nn.utils.clip_grad_norm_(twin.parameters(), 5.0)
-    before = [p.detach().clone() for p in learner.generator.parameters()]
+    want = explicit_pg_gradient(learner.generator, y, q)
+    norm, clip = global_norm(want), learner.cfg.generator.grad_clip
+    assert (norm > clip) == (q_value == 1.0)  # one case above the clip (5.0), one below
+    params = list(learner.generator.parameters())
     stats = learner.g_step(y, q, (0, "shuffle", 0, 0))
-    assert stats["adv/grad_norm"] == pytest.approx(float(expected), rel=1e-6)
-    assert stats["adv/clipped"] == clipped
-    step = sum(
-        float(((p.detach() - b) ** 2).sum()) for p, b in zip(learner.generator.parameters(), before)
-    )
-    assert stats["adv/update_norm"] == pytest.approx(math.sqrt(step), rel=1e-6)
+    assert stats["adv/grad_norm"] == pytest.approx(norm, rel=1e-5)
+    assert stats["adv/clipped"] == float(norm > clip)
+    # .grad keeps the clipped gradient: the explicit one scaled to norm min(|g|, clip), same
+    # direction (clip_grad_norm_'s 1e-6 in clip / (norm + 1e-6) is below these tolerances)
+    scale = min(1.0, clip / norm)
+    assert global_norm(p.grad for p in params) == pytest.approx(min(norm, clip), rel=1e-5)
+    for p, g in zip(params, want):
+        torch.testing.assert_close(p.grad.double(), g * scale, rtol=1e-4, atol=1e-8)
+    # Adam's first step (m^ = g, v^ = g^2) moves each weight by lr * g / (|g| + eps)
+    lr, eps = learner.g_adv_opt.defaults["lr"], learner.g_adv_opt.defaults["eps"]
+    step = global_norm(lr * g * scale / (g.abs() * scale + eps) for g in want)
+    assert stats["adv/update_norm"] == pytest.approx(step, rel=1e-3)
     assert stats["adv/q_ess"] == pytest.approx(1.0) and stats["adv/q_std"] == 0.0
+
+
+class MembershipD(torch.nn.Module):
+    """A stand-in for D with logits we set: ln 3 on rows of `real`, -ln 3 on rows of `heldout`,
+    0 on any other row, so P(real) is 3/4, 1/4 and 1/2 (sigmoid(ln 3) = 3 / (3 + 1))."""
+
+    def __init__(self, real: torch.Tensor, heldout: torch.Tensor):
+        super().__init__()
+        self.real = {tuple(r) for r in real.tolist()}
+        self.heldout = {tuple(r) for r in heldout.tolist()}
+
+    def forward(self, y: torch.Tensor) -> torch.Tensor:
+        ln3 = math.log(3.0)
+        rows = map(tuple, y.tolist())
+        return torch.tensor([ln3 if r in self.real else -ln3 if r in self.heldout else 0.0 for r in rows])  # fmt: skip
 
 
 def test_discriminator_diagnostics_score_train_heldout_and_fresh_samples():
     learner = tiny_learner()
+    real, test = learner.real, learner.task.test
+    learner.discriminator = MembershipD(real, test)
     stats = learner.discriminator_diagnostics((88, "diag_fake", 0))
-    n = diagnostics.DIAG_SEQUENCES
-    fake = learner.sample(n, (88, "diag_fake", 0))
-    heldout = diagnostics.keyed_subset(learner.task.test, n, (learner.cfg.seed, "diag_heldout"))
-    with torch.no_grad():
-        by_hand = torch.sigmoid(learner.discriminator(fake)).mean().item()
-        held = torch.sigmoid(learner.discriminator(heldout)).mean().item()
-    assert stats["d/p_real_fake"] == pytest.approx(by_hand, rel=1e-6)
-    assert stats["d/p_real_heldout"] == pytest.approx(held, rel=1e-6)
-    assert 0.0 < stats["d/p_real_train"] < 1.0
-    # held-out rows are the task's test draw (independent oracle samples D never trains on)
-    test = {tuple(r) for r in learner.task.test.tolist()}
-    assert len(heldout) == n and all(tuple(r) in test for r in heldout.tolist())
+    assert stats["d/p_real_train"] == pytest.approx(0.75, abs=1e-6)  # every row from S
+    # the held-out rows are all 256 test rows (in some order); the oracle is peaked, so a few
+    # of them are also rows of S (MembershipD scores those 3/4)
+    rows_of_s = {tuple(r) for r in real.tolist()}
+    in_s = sum(tuple(r) in rows_of_s for r in test.tolist())
+    assert 0 < in_s < len(test) // 4
+    want = (0.75 * in_s + 0.25 * (len(test) - in_s)) / len(test)
+    assert stats["d/p_real_heldout"] == pytest.approx(want, abs=1e-6)
+    assert stats["d/p_real_fake"] == pytest.approx(0.5, abs=1e-6)  # G's samples: in neither
+
+
+def test_mean_p_real_over_batches_by_hand():
+    class FirstToken(torch.nn.Module):  # logit 0, ln 3, -ln 3 for first token 0, 1, 2
+        def forward(self, y):
+            return torch.tensor([0.0, math.log(3.0), -math.log(3.0)])[y[:, 0]]
+
+    rows = torch.tensor([[0, 5], [1, 5], [2, 5], [1, 6], [0, 6]])
+    # (1/2 + 3/4 + 1/4 + 3/4 + 1/2) / 5 = 2.75 / 5, in batches of 2, 2 and 1
+    assert diagnostics.mean_p_real(FirstToken(), rows, batch=2) == pytest.approx(0.55)
 
 
 def test_diagnostics_are_logged_and_move_no_other_number(tmp_path, monkeypatch):
