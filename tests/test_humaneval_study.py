@@ -227,7 +227,7 @@ def _answer(page, rater: str, count: int, total: int, expect) -> None:
 
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium (apt-get install chromium)")
-def test_a_scripted_rater_in_chromium_resumes_after_a_kill_and_is_scored(study, tmp_path):
+def test_a_scripted_rater_in_chromium_resumes_after_a_kill_and_is_scored(study, tmp_path, capsys):
     from playwright.sync_api import expect, sync_playwright
 
     key, total, port = json.loads((study / "key.json").read_text()), 3 * N, _free_port()
@@ -276,15 +276,16 @@ def test_a_scripted_rater_in_chromium_resumes_after_a_kill_and_is_scored(study, 
     assert stored == given and len(stored) == 2 * total
     assert len({(r, i) for r, i, _ in stored}) == 2 * total  # every item once per rater
     # the score is the hand count of the stored answers
-    done = run(["humaneval", "score", str(study), "--paper", "poems"], tmp_path)
-    assert done.returncode == 0, done.stderr
+    # in this process: a new interpreter's imports can take minutes on the two busy cores
+    code, printed, err = _cli(capsys, "humaneval", "score", study, "--paper", "poems")
+    assert code == 0, err
     scored = json.loads((study / "score.json").read_text())
     for source in ("real", "seqgan", "mle"):
         judged = [h for _, i, h in given if key[i] == source]
         assert scored["sources"][source]["score"] == pytest.approx(sum(judged) / len(judged))
         assert scored["sources"][source]["answers"] == 2 * N
     real = scored["sources"]["real"]["score"]
-    assert scored["raters"] == 2 and f"| real | {real:.3f} |" in done.stdout
+    assert scored["raters"] == 2 and f"| real | {real:.3f} |" in printed
     # nothing the server sent names a source, not even inside a word
     labels = set(key.values())
     assert len(bodies) >= 2 * total and len(pages) == 3

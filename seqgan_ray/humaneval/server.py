@@ -145,8 +145,13 @@ def serve(study: Path, host: str, port: int, echo: Callable[[str], None]) -> Non
 
     sock = _listen(host, port)
     url = f"http://{host if ':' not in host else f'[{host}]'}:{sock.getsockname()[1]}/"
+    where = (
+        " on every interface: raters use this machine's address"
+        if host in ("0.0.0.0", "::")
+        else ""
+    )
     # the socket already listens, so a browser opened on this line waits rather than fails
-    app = build_app(study, lambda: echo(f"serving {study} at {url} (Ctrl-C to stop)"))
+    app = build_app(study, lambda: echo(f"serving {study} at {url}{where} (Ctrl-C to stop)"))
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
     uvicorn.Server(config).run(sockets=[sock])
 
