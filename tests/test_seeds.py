@@ -7,13 +7,20 @@ import shutil
 
 import numpy as np
 import pytest
-from scipy import stats
+import torch
 from test_cli import run_cli
 
 from seqgan_ray import config as C
 from seqgan_ray import presets
 from seqgan_ray.cli.app import app
-from seqgan_ray.driver.rundir import RunDir
+from seqgan_ray.core import learner as learner_module
+from seqgan_ray.core import sampling
+from seqgan_ray.core.learner import Learner
+from seqgan_ray.core.models import Discriminator, Generator
+from seqgan_ray.core.rollout import DiscriminatorReward, estimate_q
+from seqgan_ray.core.sampling import derive_seed, sample_negatives, sample_sequences
+from seqgan_ray.driver.rundir import RunDir, read_metrics
+from seqgan_ray.driver.trainer import LocalRuntime, train
 from seqgan_ray.errors import UserError
 from seqgan_ray.studies.experiment import parse_methods, render_results
 from seqgan_ray.studies.seeds import parse_seeds, seed_config
@@ -39,14 +46,141 @@ def test_paired_t_test_by_hand():
     assert (result["dof"], result["mean_diff"]) == (2.0, 1.0)
 
 
-def test_a_seed_changes_every_random_number_but_the_oracle():
-    cfg = seed_config(presets.TINY, 89)
-    assert (cfg.seed, cfg.task.data_seed, cfg.task.random_oracle_seed) == (89, 89, 88)
-    assert seed_config(presets.TINY, 88) == presets.TINY  # the base seed is the base config
-    assert seed_config(seed_config(presets.TINY, 89), 90).task.random_oracle_seed == 88
+def test_paired_t_test_of_students_sleep_data():
+    # Cushny & Peebles' sleep data as Student (1908) analysed it (R's `sleep`): extra hours of
+    # sleep of 10 patients under two drugs. R's t.test(extra ~ group, data = sleep, paired = TRUE)
+    # prints t = -4.0621, df = 9, p-value = 0.002833, mean difference -1.58
+    drug1 = [0.7, -1.6, -0.2, -1.2, -0.1, 3.4, 3.7, 0.8, 0.0, 2.0]
+    drug2 = [1.9, 0.8, 1.1, 0.1, -0.1, 4.4, 5.5, 1.6, 4.6, 3.4]
+    result = paired(drug1, drug2)
+    assert result["t"] == pytest.approx(-4.0621, abs=5e-5)
+    assert result["p"] == pytest.approx(0.002833, abs=5e-7)
+    assert result["dof"] == 9.0 and result["mean_diff"] == pytest.approx(-1.58)
+
+
+def test_paired_t_test_with_one_degree_of_freedom_by_hand():
+    # differences (1, 3): mean 2, s = sqrt 2, t = 2 / (sqrt 2 / sqrt 2) = 2; Student t with 1
+    # dof is Cauchy, two-sided p = 1 - (2 / pi) atan |t| = 0.29517
+    result = paired([3.0, 5.0], [2.0, 2.0])
+    assert result["t"] == pytest.approx(2.0)
+    assert result["p"] == pytest.approx(1 - 2 / math.pi * math.atan(2.0))
+    # differences (1, -1, 2, -2): mean 0, t = 0, p = 1
+    assert paired([1.0, 0.0, 2.0, 0.0], [0.0, 1.0, 0.0, 2.0])["p"] == pytest.approx(1.0)
+    assert paired([1.0], [2.0]) is None
+    with pytest.raises(ValueError, match="as many values"):
+        paired([1.0, 2.0], [1.0])
+
+
+def test_paired_p_is_symmetric_and_small_for_consistent_differences():
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(9.0, 0.05, 5), rng.normal(9.0, 0.05, 5)
+    ab, ba = paired(a, b), paired(b, a)
+    assert ba["p"] == pytest.approx(ab["p"]) and ab["p"] > 0.05
+    assert (ba["t"], ba["mean_diff"]) == pytest.approx((-ab["t"], -ab["mean_diff"]))
+    assert paired(a + 3.0, b + 3.0)["p"] == pytest.approx(ab["p"])  # a shared shift cancels
+    # every seed 1.0 apart, give or take 0.01: t ~ 1 / (0.01 / sqrt 5) ~ 220 with 4 dof
+    assert paired(b + 1.0 + rng.normal(0.0, 0.01, 5), b)["p"] < 1e-6
+
+
+def test_seed_arguments_parse_and_the_base_seed_is_the_base_config():
+    assert seed_config(presets.TINY, 88) == presets.TINY
     with pytest.raises(UserError, match="--seeds must be"):
         parse_seeds("88,x")
     assert parse_seeds("88, 89,88") == (88, 89)
+
+
+SHORT = C.override(
+    presets.TINY, "schedule", mle_epochs=1, d_pretrain_rounds=1, adversarial_iterations=1,
+    eval_interval=1, test_samples=64,
+)  # fmt: skip
+
+
+class Draws:
+    """Spies on a run: G's and D's initial weights, S, the held-out set and the oracle, every key
+    turned into a seed (sampling.derive_seed: every keyed stream, weight init and dropout), and
+    the keys of the g-batches, the negatives and the roll-outs."""
+
+    def __init__(self, monkeypatch):
+        self.runs = []
+        init, sample = Learner.__init__, Learner.sample
+        q_values, negatives = Learner.q_values, LocalRuntime.negatives
+
+        def spy_init(learner, cfg, task, device):
+            init(learner, cfg, task, device)
+            weights = {**learner.generator.state_dict()}
+            weights |= {f"d.{k}": v for k, v in learner.discriminator.state_dict().items()}
+            self.run.update(
+                init={k: v.clone() for k, v in weights.items()},
+                real=task.real.clone(),
+                test=task.test.clone(),
+                oracle=[p.detach().clone() for p in task.oracle.parameters()],
+            )
+
+        def spy(name, fn, at):
+            def wrapped(*args):
+                self.run[name].append(args[at])
+                return fn(*args)
+
+            return wrapped
+
+        def spy_derive(*key):
+            self.run["derived"].append(key)
+            return derive_seed(*key)  # the original, imported before any patch
+
+        monkeypatch.setattr(Learner, "__init__", spy_init)
+        monkeypatch.setattr(Learner, "sample", spy("sample", sample, 2))
+        monkeypatch.setattr(Learner, "q_values", spy("rollout", q_values, 2))
+        monkeypatch.setattr(LocalRuntime, "negatives", spy("negatives", negatives, 3))
+        monkeypatch.setattr(sampling, "derive_seed", spy_derive)
+        monkeypatch.setattr(learner_module, "derive_seed", spy_derive)
+
+    def __call__(self, seed: int, out) -> dict:
+        run = self.run = {"derived": [], "sample": [], "negatives": [], "rollout": []}
+        train(seed_config(SHORT, seed), out, show_progress=False)
+        self.run = {"derived": [], "sample": [], "negatives": [], "rollout": []}  # later draws
+        rows = read_metrics(out / "metrics.jsonl")
+        run["metrics"] = [{k: v for k, v in r.items() if "perf/" not in k} for r in rows]
+        return run
+
+
+def _replayed(run: dict) -> list[torch.Tensor]:
+    """The run's g-batch, negative and roll-out noise, replayed through one fixed G and D (so
+    only the keys' random numbers differ between runs)."""
+    torch.manual_seed(0)
+    gen, disc = Generator(50, 8, 8, 8), Discriminator(50, 8, (1, 2), (4, 4)).eval()
+    policy, y = gen.policy(), sample_sequences(gen.policy(), 8, (0, "y"))
+    draws = [sample_sequences(policy, 8, key) for key in run["sample"]]
+    draws += [sample_negatives(policy, 8, key, 4) for key in run["negatives"]]
+    draws += [estimate_q(policy, DiscriminatorReward(disc), y, 2, key) for key in run["rollout"]]
+    return draws
+
+
+def test_a_seed_changes_every_random_stream_but_the_oracle(tmp_path, monkeypatch):
+    draws = Draws(monkeypatch)
+    a, again, b = (draws(s, tmp_path / f"run-{i}") for i, s in enumerate((88, 88, 89)))
+    # the same seed: every stream and every logged number again, bit for bit
+    assert a["derived"] == again["derived"] and a["metrics"] == again["metrics"]
+    assert all(torch.equal(a["init"][k], again["init"][k]) for k in a["init"])
+    assert torch.equal(a["real"], again["real"]) and torch.equal(a["test"], again["test"])
+    assert all(torch.equal(x, y) for x, y in zip(_replayed(a), _replayed(again)))
+    # another seed: no keyed stream is shared (init, S, held-out, batches, negatives, roll-outs,
+    # dropout, evaluations, diagnostics), ...
+    assert {derive_seed(*k) for k in a["derived"]}.isdisjoint(derive_seed(*k) for k in b["derived"])
+    assert {k[1] for k in a["derived"]} >= {"init", "real_data", "test_data", "g_batch", "rollout"}
+    # ... every weight G and D draw at random differs (D's constant biases, 0.1, do not) ...
+    random = [k for k, v in a["init"].items() if v.unique().numel() > 1]
+    assert len(random) >= 10 and all(not torch.equal(a["init"][k], b["init"][k]) for k in random)
+    # ... S and the held-out set are other oracle draws (the oracle is peaked: the odd row, such
+    # as all 36s, comes out the same at the same place) ...
+    for part in ("real", "test"):
+        assert (a[part] != b[part]).any(dim=1).float().mean() > 0.9
+    # ... the same G and D fed seed 89's keys draw other batches, negatives and roll-outs ...
+    replayed_a, replayed_b = _replayed(a), _replayed(b)
+    assert len(replayed_a) == len(replayed_b) >= 4
+    assert all(not torch.equal(x, y) for x, y in zip(replayed_a, replayed_b))
+    assert a["metrics"][-1]["final/nll_oracle"] != b["metrics"][-1]["final/nll_oracle"]
+    # ... and the oracle is the same
+    assert all(torch.equal(x, y) for x, y in zip(a["oracle"], b["oracle"]))
 
 
 def test_methods_and_variants_parse():
@@ -132,7 +266,12 @@ def test_results_over_seeds_have_per_seed_values_and_intervals(three_seeds):
     for m in ("mle", "shuffled"):
         other = [r["nll_oracle"] for r in results["methods"][m]["seeds"]]
         test = results["t_tests_vs_seqgan"][m]
-        assert test["paired"]["p"] == pytest.approx(stats.ttest_rel(seqgan, other).pvalue)
+        # t from the differences' mean and sd; two-sided p of Student t with 2 dof in closed
+        # form, 1 - |t| / sqrt(2 + t^2)
+        d = np.subtract(seqgan, other)
+        t = d.mean() / (d.std(ddof=1) / math.sqrt(3))
+        assert test["paired"]["t"] == pytest.approx(t)
+        assert test["paired"]["p"] == pytest.approx(1 - abs(t) / math.sqrt(2 + t * t))
         assert set(test["per_seed"]) == {"1", "2", "3"}
     # every seed draws its own S (pre-training ends elsewhere); the oracle is the same
     after = [json.loads((out / f"seed-{s}" / "results.json").read_text())["after_mle"] for s in (1, 2, 3)]  # fmt: skip
