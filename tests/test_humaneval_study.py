@@ -8,6 +8,7 @@ SEQGAN_HUMANEVAL_SCREENSHOT=docs/humaneval.png also writes the docs' screenshot.
 import json
 import os
 import random
+import re
 import shutil
 import socket
 import subprocess
@@ -217,6 +218,8 @@ def _judge(text: str, rater: str) -> bool:
 
 def _answer(page, rater: str, count: int, total: int, expect) -> None:
     for _ in range(count):
+        # an item is on the page (the first one comes after the rater's name is sent)
+        expect(page.locator("#progress")).to_have_text(re.compile(rf"\d+ of {total}"))
         shown = int(page.text_content("#progress").split()[0])
         human = _judge(page.text_content("#text").replace("(empty text)", ""), rater)
         page.click("#person" if human else "#machine")
@@ -230,11 +233,14 @@ def _answer(page, rater: str, count: int, total: int, expect) -> None:
 def test_a_scripted_rater_in_chromium_resumes_after_a_kill_and_is_scored(study, tmp_path, capsys):
     from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=120_000)  # a bound, not a wait: the page answers in ms when idle
+
     key, total, port = json.loads((study / "key.json").read_text()), 3 * N, _free_port()
     sent, bodies, pages = [], [], []  # answers posted; every response body; every page's HTML
 
     def visit(browser, url: str, name: str):
         page = browser.new_context(viewport={"width": 720, "height": 420}).new_page()
+        page.set_default_timeout(120_000)
         page.on(
             "request", lambda r: r.url.endswith("/api/answer") and sent.append(r.post_data_json)
         )
