@@ -241,8 +241,9 @@ class Discriminator(nn.Module):
 
         `gate_dtype=torch.bfloat16` runs the gate's GEMM (half of D's scoring FLOPs in roll-outs)
         in bfloat16: the gate enters through a sigmoid (slope <= 1/4) that mixes two fp32 paths,
-        so its rounding moves Q by < 1e-3 at paper sizes, while a bf16 transform path or output
-        layer does not stay under that (README, "Speed"). Under bf16 autocast (training with
+        so its rounding moves Q by < 1e-3 at paper V and T with the quarter D (up to ~2.7e-3 with the
+        paper's 1,720 filters, tests/test_rollout.py), while a bf16 transform path or output layer
+        moves it more (docs/speed.md). Under bf16 autocast (training with
         d_dtype bfloat16) the two highway GEMMs run in bf16; the mixing and the output layer
         stay fp32 (the `.float()` calls are no-ops in fp32).
         """

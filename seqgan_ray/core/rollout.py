@@ -20,8 +20,9 @@ Speed (measured at paper sizes, see README "Speed"):
   are computed once from Y and enter as a running max over t; per roll-out only the windows that
   touch a generated token are computed;
 - D's convolutions run as table look-ups (ConvWindows), exact and ~4x faster than conv1d on CPU;
-- optionally the GEMM of D's highway gate runs in bfloat16 (`score_dtype`; see README for the
-  measured change in Q, < 1e-3, and the speed-up).
+- optionally the GEMM of D's highway gate runs in bfloat16 (`score_dtype`; docs/speed.md has the
+  measured change in Q, < 1e-3 at the quarter D and up to ~2.7e-3 at the paper's D, and the
+  speed-up).
 
 Peak memory per call is bounded by the chunking constants: completion rows are processed in chunks
 of at most ROWS_PER_CHUNK (each holding T ids, an (E, T) embedding and F pooled features), and
