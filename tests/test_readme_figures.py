@@ -129,7 +129,7 @@ def fig3(strategy: str, method: str, key: str) -> float:
 
 
 def real(name: str, method: str, key: str) -> float:
-    return load_json(f"real-data/{name}/results.json")["methods"][method]["final"][key]
+    return load_json(f"real-data/beta-0.8/{name}/results.json")["methods"][method]["final"][key]
 
 
 def results(rel: str = f"{T1}/results.json") -> dict:
@@ -433,21 +433,21 @@ FIGURES: list[Figure] = [
                  "figure3-cpu/fig3-cpu-g1-d5-k3/frontier.json")["vs_temperature_tuned_shuffled"]["seqgan"]["gap_at_tau1"], "+.3f")
       for page in ("README.md", "docs/figure3.md")),
     # real data (docs/real-data), seed 88
-    *(Figure(page, "| {} | {} |", f"real-data/{name}/results.json", f"mle then seqgan final {key}",
+    *(Figure(page, "| {} | {} |", f"real-data/beta-0.8/{name}/results.json", f"mle then seqgan final {key}",
              lambda n=name, k=key: (real(n, "mle", k), real(n, "seqgan", k)), ".3f")
       for page in ("README.md",)
       for name, key in (("poems", "bleu2"), ("nottingham", "bleu4"))),
-    Figure("README.md", "| {} | {} (a collapse", "real-data/obama/results.json", "mle then seqgan final bleu3",
+    Figure("README.md", "| {} | {} (a collapse", "real-data/beta-0.8/obama/results.json", "mle then seqgan final bleu3",
            lambda: (real("obama", "mle", "bleu3"), real("obama", "seqgan", "bleu3")), ".3f"),
-    *(Figure("docs/real-data.md", "| {} | **{}** |", f"real-data/{name}/results.json", f"mle then seqgan final {key}",
+    *(Figure("docs/real-data.md", "| {} | **{}** |", f"real-data/beta-0.8/{name}/results.json", f"mle then seqgan final {key}",
              lambda n=name, k=key: (real(n, "mle", k), real(n, "seqgan", k)), ".3f")
       for name, key in (("poems", "bleu2"), ("obama", "bleu3"), ("obama", "bleu4"))),
-    *(Figure("docs/real-data.md", "| {} / {} |", f"real-data/{name}/results.json", "mle then seqgan final nll_test",
+    *(Figure("docs/real-data.md", "| {} / {} |", f"real-data/beta-0.8/{name}/results.json", "mle then seqgan final nll_test",
              lambda n=name: (real(n, "mle", "nll_test"), real(n, "seqgan", "nll_test")), ".3f")
       for name in ("poems", "obama", "nottingham")),
-    Figure("docs/real-data.md", "| **{}** | {} |", "real-data/nottingham/results.json", "mle then seqgan final bleu4",
+    Figure("docs/real-data.md", "| **{}** | {} |", "real-data/beta-0.8/nottingham/results.json", "mle then seqgan final bleu4",
            lambda: (real("nottingham", "mle", "bleu4"), real("nottingham", "seqgan", "bleu4")), ".3f"),
-    Figure("docs/real-data.md", "| **{}** | {} |", "real-data/nottingham/results.json", "mle then seqgan final mse",
+    Figure("docs/real-data.md", "| **{}** | {} |", "real-data/beta-0.8/nottingham/results.json", "mle then seqgan final mse",
            lambda: (real("nottingham", "mle", "mse"), real("nottingham", "seqgan", "mse")), ".2f"),
     # the demo sweep (docs/sweep-demo)
     Figure("README.md", "best NLL-oracle {}", "sweep-demo/sweep_results.csv", "min of best_nll_oracle",
@@ -670,16 +670,16 @@ FIGURES: list[Figure] = [
       for m in ("seqgan", "shuffled", "constant", "seqgan+baseline", "seqgan+logit")),
     Figure("docs/evaluation.md", "level (below in {} of 3) |", f"{T1}/frontier.json", "vs_temperature_tuned_mle.seqgan.seeds_below_at_tau1",
            lambda: frontier_cell("mle", "seqgan")[0], "d"),
-    *(Figure("docs/evaluation.md", f"| {label} | {{}} of {{}} | {{}} |", f"real-data/{name}/frontier.json",
+    *(Figure("docs/evaluation.md", f"| {label} | {{}} of {{}} | {{}} |", f"real-data/beta-0.8/{name}/frontier.json",
              "vs_temperature_tuned_mle.seqgan: points_below, points_compared, max_gap", lambda name=name: (
-                 *(load_json(f"real-data/{name}/frontier.json")["vs_temperature_tuned_mle"]["seqgan"][k]
+                 *(load_json(f"real-data/beta-0.8/{name}/frontier.json")["vs_temperature_tuned_mle"]["seqgan"][k]
                    for k in ("points_below", "points_compared", "max_gap")),), "d|d|+.3f")
       for label, name in (("Chinese quatrains (BLEU-2)", "poems"), ("Nottingham (BLEU-4)", "nottingham"), ("Obama (BLEU-3)", "obama"))),
     Figure("docs/evaluation.md", "Poems, τ = 1: SeqGAN {} at NLL-test {}; MLE at τ = 0.9 gives {} at {} and at τ = 1 {} at {}",
-           "real-data/poems/frontier.json", "curves: seqgan at 1.0, mle at 0.9 and 1.0 (bleu2, nll_test)", lambda: (
-               *curve_point("real-data/poems/frontier.json", "seqgan", 1.0, "bleu2"),
-               *curve_point("real-data/poems/frontier.json", "mle", 0.9, "bleu2"),
-               *curve_point("real-data/poems/frontier.json", "mle", 1.0, "bleu2")), ".3f"),
+           "real-data/beta-0.8/poems/frontier.json", "curves: seqgan at 1.0, mle at 0.9 and 1.0 (bleu2, nll_test)", lambda: (
+               *curve_point("real-data/beta-0.8/poems/frontier.json", "seqgan", 1.0, "bleu2"),
+               *curve_point("real-data/beta-0.8/poems/frontier.json", "mle", 0.9, "bleu2"),
+               *curve_point("real-data/beta-0.8/poems/frontier.json", "mle", 1.0, "bleu2")), ".3f"),
     # docs/figure3.md: SeqGAN's tau = 1 gaps in (c) and (d)
     *(Figure("docs/figure3.md", quoted, f"figure3-cpu/{s}/frontier.json",
              "vs_temperature_tuned_mle / _shuffled .seqgan.gap_at_tau1", lambda s=s: tuple(

@@ -1,0 +1,47 @@
+"""Bank a study's evidence in this repository, the only thing kept between sessions.
+
+    python docs/bank.py OUT BANK [--pretrain-checkpoint]
+
+Copies from the study directory OUT into BANK: the experiment's and each seed's own
+.json/.md/.png files, and each run's config.json and metrics.jsonl (a finished method's results
+row and frontier curve are all a later invocation reads of it). With --pretrain-checkpoint, each
+pretrain/ also keeps final_nll_oracle.npy and its checkpoint slimmed to G and G's optimizer: all
+that methods started in a later session from that pre-training need (MLE pre-training is not
+bit-reproducible across CPU types, so a remade one would be a different G).
+"""
+
+import shutil
+import sys
+from pathlib import Path
+
+KEEP = {"config.json", "metrics.jsonl", "experiment.json", "wall.json"}
+
+
+def bank(out: Path, dest: Path, pretrain_checkpoint: bool) -> None:
+    for src in sorted(out.rglob("*")):
+        rel = src.relative_to(out)
+        if src.is_dir() or "again" in rel.parts or rel.parts[-2:-1] == ("d_pretrain",):
+            continue
+        top = len(rel.parts) <= 2  # the experiment's and each seed's own files
+        keep = src.name in KEEP or (top and src.suffix in {".json", ".md", ".png"})
+        pretrain = pretrain_checkpoint and "pretrain" in rel.parts
+        keep |= pretrain and src.name in {"final_nll_oracle.npy", "checkpoint.pt"}
+        if not keep:
+            continue
+        dst = dest / rel
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        if src.name == "checkpoint.pt":
+            from seqgan_ray.driver import checkpoint
+
+            state = checkpoint.load(src)
+            g = state["learner"]
+            state["learner"] = {"generator": g["generator"], "g_opt": g["g_opt"]}
+            checkpoint.save(state, dst)
+        else:
+            shutil.copy2(src, dst)
+    print(f"banked {out} in {dest}")
+
+
+if __name__ == "__main__":
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    bank(Path(args[0]), Path(args[1]), "--pretrain-checkpoint" in sys.argv)
