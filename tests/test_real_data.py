@@ -17,6 +17,7 @@ from seqgan_ray.core.bleu import BleuScorer, strip_at
 from seqgan_ray.core.tables import from_table, read_table
 from seqgan_ray.driver.rundir import read_metrics
 from seqgan_ray.studies.experiment import PAPER_REAL, render_results
+from seqgan_ray.studies.sample_checks import checks
 from seqgan_ray.tasks.corpus import read_data_config
 from seqgan_ray.tasks.music import keys_to_midi, melody_keys, pitch_mse, prepare_music
 from seqgan_ray.tasks.text import detokenize, load_vocab, prepare_text
@@ -181,6 +182,33 @@ def test_experiment_text_compares_seqgan_and_mle_on_per_sequence_bleu(text_data,
         assert [p["temperature"] for p in points] == [0.8, 1.0]
         assert all({"bleu2", "nll_test"} <= set(p) for p in points)
     assert (out / "frontier.png").read_bytes()[:4] == b"\x89PNG"
+    # The checks BLEU does not see, recounted from each run's samples.txt as lines of text
+    checks = results["checks"]
+    assert set(checks) == {"pretrain", "seqgan", "mle", "test split"}
+    end = str(load_vocab(text_data).end)
+
+    def line(tokens: list[str]) -> str:  # the tokens before <end>, as one string
+        return " ".join(tokens[: tokens.index(end)] if end in tokens else tokens)
+
+    split = {s: {line(list(map(str, row))) for row in
+                 from_table(read_table(text_data / f"{s}.arrow")).tolist()} for s in ("train", "test")}  # fmt: skip
+    for m in ("pretrain", "seqgan", "mle"):
+        lines = [line(x.split()) for x in (out / m / "samples.txt").read_text().splitlines()]
+        lengths = [len(x.split()) for x in lines]
+        assert checks[m] == pytest.approx({
+            "n": len(lines), "length": np.mean(lengths), "short": np.mean([n <= 5 for n in lengths]),
+            "distinct": len(set(lines)) / len(lines),
+            "in_train": np.mean([x in split["train"] for x in lines]),
+            "in_test": np.mean([x in split["test"] for x in lines]),
+        })  # fmt: skip
+    assert checks["test split"]["in_test"] == 1.0
+
+
+def test_sample_checks_count_a_hand_case():
+    rows = [(1, 2), (1, 2), (3,), (4, 5, 6, 7, 8, 9)]
+    found = checks(rows, train={(1, 2), (7,)}, test={(3,)})
+    assert found == {"n": 4, "length": 2.75, "short": 0.75, "distinct": 0.75, "in_train": 0.5,
+                     "in_test": 0.25}  # fmt: skip
 
 
 def test_paper_numbers_stand_beside_ours_in_a_real_data_table():

@@ -34,6 +34,7 @@ from seqgan_ray.driver.rundir import RunDir, read_metrics
 from seqgan_ray.errors import UserError
 from seqgan_ray.studies.plots import plot_diagnostics, plot_learning_curves
 from seqgan_ray.studies.results_md import render_results
+from seqgan_ray.studies.sample_checks import experiment_checks
 from seqgan_ray.studies.seeds import aggregate, seed_config, seed_dir
 from seqgan_ray.studies.significance import welch_from_stats
 from seqgan_ray.tasks import main_metric
@@ -432,6 +433,11 @@ def collect_results(
                 tests[m] = welch_from_stats(stats["seqgan"], stats[m])
     pre = RunDir(pretrain)
     after_mle = _final_row(pre).get(metric.key) if pre.metrics.exists() else None
+    checks = None
+    if cfg.task.kind != "synthetic":  # what BLEU does not see: length, distinct, verbatim
+        checks = experiment_checks(out, methods, cfg.task)
+        if checks is None and (out / "results.json").exists():
+            checks = json.loads((out / "results.json").read_text()).get("checks")
     return {
         "title": title,
         "metric": {"key": metric.key, "label": metric.label, "higher": metric.higher_is_better},
@@ -440,6 +446,7 @@ def collect_results(
         "after_mle": after_mle,
         "methods": rows,
         "t_tests_vs_seqgan": tests,
+        **({"checks": checks} if checks else {}),
     }
 
 

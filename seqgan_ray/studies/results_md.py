@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from seqgan_ray.studies.sample_checks import render_checks
 from seqgan_ray.studies.seeds import closing_lines, render_seed_results
 
 _COLUMN_LABELS = {
@@ -58,6 +59,8 @@ def render_results(results: dict) -> str:
     ]
     official = " (the official code's log: 9.07)" if key == "nll_oracle" else ""
     lines += closing_lines(results, label, ": {value:.3f}" + official)
+    if results.get("checks"):
+        lines += render_checks({"": results["checks"]})
     return "\n".join(lines) + "\n"
 
 

@@ -21,6 +21,7 @@ import numpy as np
 
 from seqgan_ray.config import RunConfig, override
 from seqgan_ray.errors import UserError
+from seqgan_ray.studies.sample_checks import render_checks
 from seqgan_ray.studies.significance import paired, pooled, t_interval
 
 
@@ -99,6 +100,7 @@ def aggregate(out: Path, methods: Sequence[str], seeds: Sequence[int], base: dic
             }
     after = [r["after_mle"] for r in per_seed.values() if r.get("after_mle") is not None]
     own_wall = {str(s): r["wall_s"] for s, r in per_seed.items() if "wall_s" in r}
+    checks = {str(s): r["checks"] for s, r in per_seed.items() if "checks" in r}
     return {
         **base,
         **({"seed_wall_s": own_wall} if own_wall else {}),
@@ -108,6 +110,7 @@ def aggregate(out: Path, methods: Sequence[str], seeds: Sequence[int], base: dic
         "after_mle": float(np.mean(after)) if after else None,
         "methods": rows,
         "t_tests_vs_seqgan": tests,
+        **({"checks": checks} if checks else {}),
     }
 
 
@@ -178,6 +181,8 @@ def render_seed_results(results: dict, format_p, column_label) -> str:
         "scores within each seed. Variants are ours, not the paper's.",
     ]
     lines += closing_lines(results, label, ", mean of seeds: {value:.3f}")
+    if results.get("checks"):
+        lines += render_checks(results["checks"])
     return "\n".join(lines) + "\n"
 
 

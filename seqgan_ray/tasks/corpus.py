@@ -80,6 +80,12 @@ def _read_split(data: Path, split: str, vocab: dict) -> torch.Tensor:
     return tokens
 
 
+def read_splits(kind: str, data: str | Path) -> tuple[torch.Tensor, torch.Tensor]:
+    """A prepared directory's train and test splits, checked as training checks them."""
+    _, vocab, train = _open(kind, data)
+    return train, _read_split(Path(data).resolve(), "test", vocab)
+
+
 def strip_rows(rows: torch.Tensor, end_token: int | None) -> list[tuple[int, ...]]:
     return strip_at(rows.cpu().numpy(), end_token)
 
