@@ -17,10 +17,12 @@ import ctypes
 import ctypes.util
 import os
 import sys
-
-import torch
+from typing import TYPE_CHECKING
 
 from seqgan_ray.errors import UserError
+
+if TYPE_CHECKING:
+    import torch
 
 _M_TRIM_THRESHOLD = -1
 _M_MMAP_THRESHOLD = -3
@@ -53,6 +55,8 @@ def setup_process(threads: int | None = None) -> None:
     and, when given, the number of torch threads this process may use."""
     keep_freed_memory()
     if threads is not None:
+        import torch  # here, not at import: `seqgan-ray --help` need not load torch
+
         torch.set_num_threads(threads)
 
 
@@ -66,6 +70,8 @@ def usable_cpus() -> int:
 
 def resolve_device(name: str) -> torch.device:
     """`auto` -> CUDA when torch sees a device, else the CPU; `cuda` without one is bad input."""
+    import torch
+
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name == "cuda" and not torch.cuda.is_available():
