@@ -686,6 +686,14 @@ FIGURES: list[Figure] = [
                  load_json(f"figure3-cpu/{s}/frontier.json")[f"vs_temperature_tuned_{ref}"]["seqgan"]["gap_at_tau1"]
                  for ref in ("mle", "shuffled")), "+.3f")
       for s, quoted in (("fig3-cpu-g1-d1-k10", "| {} / {} | 10,000 |"), ("fig3-cpu-g1-d5-k3", "| {} / **{}** | 10,000 |"))),
+    # docs/humaneval.md: the scripted-rater demonstration on the poems runs of seed 88
+    *(Figure("docs/humaneval.md", f"| {src} | {{}} | {{}}–{{}} | {{}} | {{}} |", "humaneval-demo/study/score.json",
+             f"sources.{src}: score, low, high, answers, items", lambda src=src: tuple(
+                 load_json("humaneval-demo/study/score.json")["sources"][src][k]
+                 for k in ("score", "low", "high", "answers", "items")), ".3f|.3f|.3f|d|d")
+      for src in ("real", "seqgan", "mle")),
+    Figure("docs/humaneval.md", "Fleiss' κ {}: the raters", "humaneval-demo/study/score.json", "fleiss_kappa",
+           lambda: load_json("humaneval-demo/study/score.json")["fleiss_kappa"], ".3f"),
 ]  # fmt: skip
 
 
