@@ -132,6 +132,16 @@ def real(name: str, method: str, key: str) -> float:
     return load_json(f"real-data/beta-0.8/{name}/results.json")["methods"][method]["final"][key]
 
 
+def real88(name: str) -> dict:
+    """A data set's seed-88 results at today's defaults (β ← θ)."""
+    return load_json(f"real-data/{name}/seed-88/results.json")
+
+
+def gap88(name: str, ref: str, method: str) -> float:
+    """The tau = 1 gap of a method to a front (ref: pretrained_g or temperature_tuned_mle)."""
+    return load_json(f"real-data/{name}/seed-88/frontier.json")[f"vs_{ref}"][method]["gap_at_tau1"]
+
+
 def results(rel: str = f"{T1}/results.json") -> dict:
     return load_json(rel)
 
@@ -432,13 +442,7 @@ FIGURES: list[Figure] = [
              "vs_temperature_tuned_shuffled.seqgan.gap_at_tau1", lambda: load_json(
                  "figure3-cpu/fig3-cpu-g1-d5-k3/frontier.json")["vs_temperature_tuned_shuffled"]["seqgan"]["gap_at_tau1"], "+.3f")
       for page in ("README.md", "docs/figure3.md")),
-    # real data (docs/real-data), seed 88
-    *(Figure(page, "| {} | {} |", f"real-data/beta-0.8/{name}/results.json", f"mle then seqgan final {key}",
-             lambda n=name, k=key: (real(n, "mle", k), real(n, "seqgan", k)), ".3f")
-      for page in ("README.md",)
-      for name, key in (("poems", "bleu2"), ("nottingham", "bleu4"))),
-    Figure("README.md", "| {} | {} (a collapse", "real-data/beta-0.8/obama/results.json", "mle then seqgan final bleu3",
-           lambda: (real("obama", "mle", "bleu3"), real("obama", "seqgan", "bleu3")), ".3f"),
+    # real data with β blended at 0.8 (docs/real-data/beta-0.8), seed 88
     *(Figure("docs/real-data.md", "| {} | **{}** |", f"real-data/beta-0.8/{name}/results.json", f"mle then seqgan final {key}",
              lambda n=name, k=key: (real(n, "mle", k), real(n, "seqgan", k)), ".3f")
       for name, key in (("poems", "bleu2"), ("obama", "bleu3"), ("obama", "bleu4"))),
@@ -449,6 +453,32 @@ FIGURES: list[Figure] = [
            lambda: (real("nottingham", "mle", "bleu4"), real("nottingham", "seqgan", "bleu4")), ".3f"),
     Figure("docs/real-data.md", "| **{}** | {} |", "real-data/beta-0.8/nottingham/results.json", "mle then seqgan final mse",
            lambda: (real("nottingham", "mle", "mse"), real("nottingham", "seqgan", "mse")), ".2f"),
+    # real data at today's defaults (β ← θ), seed 88: README's table and reading
+    *(Figure("README.md", f"| {label} | {key.upper()[:4]}-{key[4:]} |" + " {} |" * 7, f"real-data/{name}/seed-88/results.json",
+             "paper mle, paper seqgan, after_mle, then final key of mle, seqgan, shuffled, row_shuffled", lambda n=name, k=key: (
+                 real88(n)["methods"]["mle"]["paper"][k], real88(n)["methods"]["seqgan"]["paper"][k], real88(n)["after_mle"],
+                 *(real88(n)["methods"][m][k] for m in ("mle", "seqgan", "shuffled", "row_shuffled"))), ".3f")
+      for label, name, key in (("Chinese quatrains", "poems", "bleu2"), ("Nottingham", "nottingham", "bleu4"))),
+    Figure("README.md", "front (by {} BLEU-2 on poems, {} BLEU-4 on Nottingham) and below tuned MLE's (by {}, {})",
+           "real-data/*/seed-88/frontier.json", "minus seqgan's gap_at_tau1 to the pre-trained G's and tuned MLE's fronts",
+           lambda: tuple(-gap88(n, ref, "seqgan") for ref in ("pretrained_g", "temperature_tuned_mle")
+                         for n in ("poems", "nottingham")), ".3f"),
+    Figure("README.md", "NLL-test ({} against MLE's {})", "real-data/poems/seed-88/results.json", "row_shuffled, mle final nll_test",
+           lambda: tuple(real88("poems")["methods"][m]["final"]["nll_test"] for m in ("row_shuffled", "mle")), ".3f"),
+    # ... and docs/real-data.md's per-seed tables
+    *(Figure("docs/real-data.md", f"| {real88(n)['methods'][m]['label']} | " + ("{} | {} |" if m in ("seqgan", "mle") else "– | {} |"),
+             f"real-data/{n}/seed-88/results.json", f"{m}: paper and final {k}", lambda n=n, m=m, k=k: tuple(
+                 ([real88(n)["methods"][m]["paper"][k]] if m in ("seqgan", "mle") else []) + [real88(n)["methods"][m][k]]), ".3f")
+      for n, k in (("poems", "bleu2"), ("nottingham", "bleu4")) for m in ("seqgan", "shuffled", "row_shuffled", "mle")),
+    *(Figure("docs/real-data.md", "| {} | {} | " + ("{} |" if m != "mle" else "– |"), f"real-data/{n}/seed-88/frontier.json",
+             f"{m}: final nll_test, gaps at tau = 1 to the pre-trained G's and tuned MLE's fronts", lambda n=n, m=m: (
+                 real88(n)["methods"][m]["final"]["nll_test"], gap88(n, "pretrained_g", m),
+                 *([gap88(n, "temperature_tuned_mle", m)] if m != "mle" else [])), ".3f|+.3f|+.3f" if m != "mle" else ".3f|+.3f")
+      for n in ("poems", "nottingham") for m in ("seqgan", "shuffled", "row_shuffled", "mle")),
+    *(Figure("docs/real-data.md", f"BLEU-{k} {{}}):", f"real-data/{n}/seed-88/results.json", "after_mle",
+             lambda n=n: real88(n)["after_mle"], ".3f") for n, k in (("poems", 2), ("nottingham", 4))),
+    Figure("docs/real-data.md", "(p {} and {})", "real-data/*/seed-88/results.json", "Welch p of seqgan vs mle, poems then nottingham",
+           lambda: tuple(real88(n)["t_tests_vs_seqgan"]["mle"]["p"] for n in ("poems", "nottingham")), ".2f"),
     # the demo sweep (docs/sweep-demo)
     Figure("README.md", "best NLL-oracle {}", "sweep-demo/sweep_results.csv", "min of best_nll_oracle",
            lambda: min(float(line.split(",")[7]) for line in (DOCS / "sweep-demo/sweep_results.csv").read_text().splitlines()[1:]), ".3f"),
