@@ -16,17 +16,23 @@ from seqgan_ray.driver.rundir import read_metrics
 from seqgan_ray.driver.trainer import LocalRuntime, train
 
 
-def run_cli(capsys, *args):
-    """Call the console entry point in-process; returns (exit code, stdout, stderr)."""
+def main_code(*args) -> int:
+    """The `seqgan-ray` main() in this process, as the entry point runs it but without a new
+    interpreter's start-up: its exit code."""
     argv = sys.argv
     sys.argv = ["seqgan-ray", *map(str, args)]
     try:
         cli.main()
-        code = 0
+        return 0
     except SystemExit as exc:
-        code = exc.code or 0
+        return exc.code or 0
     finally:
         sys.argv = argv
+
+
+def run_cli(capsys, *args):
+    """Call the console entry point in-process; returns (exit code, stdout, stderr)."""
+    code = main_code(*args)
     out = capsys.readouterr()
     return code, out.out, out.err
 

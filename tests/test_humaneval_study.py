@@ -12,7 +12,6 @@ import re
 import shutil
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -21,6 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from test_cli import main_code, run_cli
 from test_cli_usage import ENTRY, run
 
 from seqgan_ray.core.tables import from_table, read_table
@@ -42,27 +42,6 @@ WORDS = ["the", "cat", "dog", "sat", "on", "a", "mat", "ran", "far", "away", "ho
 N = 4  # items per source: 12 in all
 
 
-def _main(*args) -> int:
-    """The `seqgan-ray` main() in this process, as the entry point runs it but without a new
-    interpreter's start-up: its exit code."""
-    from seqgan_ray.cli import app as cli
-
-    argv, sys.argv = sys.argv, ["seqgan-ray", *map(str, args)]
-    try:
-        cli.main()
-        return 0
-    except SystemExit as exc:
-        return exc.code or 0
-    finally:
-        sys.argv = argv
-
-
-def _cli(capsys, *args) -> tuple[int, str, str]:
-    code = _main(*args)
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 @pytest.fixture(scope="module")
 def made(tmp_path_factory) -> dict:
     """A prepared corpus, two tiny text runs and the study `humaneval make` writes from them."""
@@ -73,7 +52,7 @@ def made(tmp_path_factory) -> dict:
     prepare_text(root / "corpus.txt", root / "data", tokenizer="space", seq_len=10)
     # one tiny run, its copy standing in for a second model: the tool's mechanics, not a study
     train = ["train", "text", root / "data", "--preset", "text-tiny", "--out", root / "run1"]
-    code = _main(*train, "--no-progress", "--no-ray", "--threads", "1")
+    code = main_code(*train, "--no-progress", "--no-ray", "--threads", "1")
     assert code == 0
     shutil.copytree(root / "run1", root / "run2")
     args = ["humaneval", "make", "--real", "data", "--run", "seqgan=run1", "--run", "mle=run2"]
@@ -102,7 +81,7 @@ def test_make_writes_blinded_items_and_the_key_apart(made, capsys):
     }
     # generated text exactly as `seqgan-ray sample RUN -n N --seed SEED` prints it
     seed = json.loads((study / "study.json").read_text())["sample_seeds"]["seqgan"]
-    code, out, _ = _cli(capsys, "sample", root / "run1", "-n", N, "--seed", seed)
+    code, out, _ = run_cli(capsys, "sample", root / "run1", "-n", N, "--seed", seed)
     assert code == 0 and sorted(out.split("\n")[:-1]) == texts["seqgan"]
     # real items are drawn from the test split
     vocab = load_vocab(root / "data")
@@ -130,7 +109,7 @@ def test_make_refuses_bad_input_in_one_line(made, capsys, monkeypatch):
         (["humaneval", "serve", "study", "--port", "70000"], "--port must be 0..65535"),
     ]
     for args, message in cases:
-        code, _, err = _cli(capsys, *args)
+        code, _, err = run_cli(capsys, *args)
         assert code == 2 and err.startswith("error: ") and message in err, (args, err)
         assert err.count("\n") == 1 and "Traceback" not in err
     assert not (root / "x").exists()
@@ -283,7 +262,7 @@ def test_a_scripted_rater_in_chromium_resumes_after_a_kill_and_is_scored(study, 
     assert len({(r, i) for r, i, _ in stored}) == 2 * total  # every item once per rater
     # the score is the hand count of the stored answers
     # in this process: a new interpreter's imports can take minutes on the two busy cores
-    code, printed, err = _cli(capsys, "humaneval", "score", study, "--paper", "poems")
+    code, printed, err = run_cli(capsys, "humaneval", "score", study, "--paper", "poems")
     assert code == 0, err
     scored = json.loads((study / "score.json").read_text())
     for source in ("real", "seqgan", "mle"):

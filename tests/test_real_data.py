@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 from scipy import stats
-from test_cli import run_cli
+from test_cli import main_code, run_cli
 
 from seqgan_ray import config as C
 from seqgan_ray import presets as P
@@ -68,24 +68,9 @@ def music_data(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def text_run(text_data, tmp_path_factory):
     out = tmp_path_factory.mktemp("runs") / "text"
-    code = _cli("train", "text", text_data, "--preset", "text-tiny", "--out", out, *IN_PROCESS)
+    code = main_code("train", "text", text_data, "--preset", "text-tiny", "--out", out, *IN_PROCESS)
     assert code == 0
     return out
-
-
-def _cli(*args) -> int:
-    import sys
-
-    from seqgan_ray.cli import app as cli
-
-    argv, sys.argv = sys.argv, ["seqgan-ray", *map(str, args)]
-    try:
-        cli.main()
-        return 0
-    except SystemExit as exc:
-        return exc.code or 0
-    finally:
-        sys.argv = argv
 
 
 def test_filter_table_is_table_5_at_t20_and_keeps_its_shape_elsewhere():
@@ -145,7 +130,8 @@ def test_sample_prints_detokenized_text_reproducibly(text_run, text_data, capsys
 def test_train_music_reports_bleu4_and_pitch_mse_and_samples_midi(music_data, tmp_path, capsys):
     out = tmp_path / "music"
     assert (
-        _cli("train", "music", music_data, "--preset", "music-tiny", "--out", out, *IN_PROCESS) == 0
+        main_code("train", "music", music_data, "--preset", "music-tiny", "--out", out, *IN_PROCESS)
+        == 0
     )
     final = [r for r in read_metrics(out / "metrics.jsonl") if r["phase"] == "final"][-1]
     assert {"final/bleu4", "final/mse", "final/nll_test"} <= set(final)
@@ -169,7 +155,7 @@ def test_train_music_reports_bleu4_and_pitch_mse_and_samples_midi(music_data, tm
 def test_experiment_text_compares_seqgan_and_mle_on_per_sequence_bleu(text_data, tmp_path):
     out = tmp_path / "exp"
     args = ("experiment", "text", text_data, "--preset", "text-tiny", "--out", out, "--jobs", "2")
-    assert _cli(*args, "--frontier", "--temperatures", "0.8,1.0") == 0
+    assert main_code(*args, "--frontier", "--temperatures", "0.8,1.0") == 0
     results = json.loads((out / "results.json").read_text())
     assert set(results["methods"]) == {"seqgan", "mle"}
     assert results["metric"] == {"key": "bleu2", "label": "BLEU-2", "higher": True}
