@@ -1,7 +1,7 @@
 """`seqgan-ray report PATH`: a figure and a markdown summary for a run, an experiment (one seed or
-several) and a sweep, whose numbers are the runs' final metrics; a bad PATH is one line, exit 2."""
+several), whose numbers are the runs' final metrics (a sweep's: tests/test_sweep.py); a bad PATH is one
+line, exit 2."""
 
-import csv
 
 import numpy as np
 import pytest
@@ -126,24 +126,6 @@ def test_several_runs_side_by_side(tmp_path, capsys):
         assert row["MLE"] == row["MLE NLL-test"] == "–"
     assert float(rows["mle"]["MLE"]) == round(final(mle)["final/nll_oracle"], 4)
     assert float(rows["mle"]["MLE NLL-test"]) == round(final(mle)["final/nll_test"], 4)
-
-
-def test_sweep_report(ray_cluster, tmp_path, capsys):
-    from seqgan_ray.studies.tune import run_sweep
-
-    space = {"schedule.rollout_num": {"choice": [2, 3]}}
-    base = C.override(presets.TINY, "schedule", adversarial_iterations=2, eval_interval=1)
-    out = tmp_path / "sweep"
-    run_sweep(base, out, space, 2, 2, "fifo", 1, False, echo=lambda _: None)
-    report(capsys, out)
-    assert (out / "report.png").read_bytes()[:4] == PNG
-    rows = table((out / "report.md").read_text())
-    with open(out / "sweep_results.csv") as f:
-        outcome = {r["trial"]: r for r in csv.DictReader(f)}
-    assert set(rows) == set(outcome)
-    for trial, row in rows.items():
-        assert float(row["best NLL-oracle"]) == round(float(outcome[trial]["best_nll_oracle"]), 4)
-        assert row["schedule.rollout_num"] == outcome[trial]["schedule.rollout_num"]
 
 
 def test_a_bad_path_is_one_line_and_exit_2(tmp_path, capsys):

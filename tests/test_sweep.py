@@ -6,6 +6,7 @@ import csv
 import json
 
 import pytest
+from test_report import PNG, report, table
 
 from seqgan_ray import config as C
 from seqgan_ray import presets
@@ -106,3 +107,18 @@ def test_a_text_sweep_maximises_bleu(ray_cluster, tmp_path):
         cfg.task.kind == "text"
         and cfg.schedule.rollout_num == outcome["best"]["schedule.rollout_num"]
     )
+
+
+def test_sweep_report(finished, capsys):
+    """`report` on the module's sweep (last here: it writes report.md/.png into the sweep)."""
+    out, _ = finished
+    report(capsys, out)
+    assert (out / "report.png").read_bytes()[:4] == PNG
+    rows = table((out / "report.md").read_text())
+    with open(out / "sweep_results.csv") as f:
+        outcome = {r["trial"]: r for r in csv.DictReader(f)}
+    assert set(rows) == set(outcome) and len(rows) == 3
+    for trial, row in rows.items():
+        assert float(row["best NLL-oracle"]) == round(float(outcome[trial]["best_nll_oracle"]), 4)
+        for key in SPACE:
+            assert row[key] == outcome[trial][key]
