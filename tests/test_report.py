@@ -1,7 +1,6 @@
-"""`seqgan-ray report PATH`: a figure and a markdown summary for a run, an experiment (one seed or
-several), whose numbers are the runs' final metrics (a sweep's: tests/test_sweep.py); a bad PATH is one
-line, exit 2."""
-
+"""`seqgan-ray report PATH`: a figure and a markdown summary for a run and an experiment (one
+seed or several), whose numbers are the runs' final metrics (a sweep's: tests/test_sweep.py); a
+bad PATH is one line, exit 2."""
 
 import numpy as np
 import pytest
