@@ -3,6 +3,7 @@ and bad data directories as one clear error."""
 
 import json
 import random
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -188,6 +189,15 @@ def test_experiment_text_compares_seqgan_and_mle_on_per_sequence_bleu(text_data,
             "in_test": np.mean([x in split["test"] for x in lines]),
         })  # fmt: skip
     assert checks["test split"]["in_test"] == 1.0
+    # run again on a copy of the data directory elsewhere (a seed banked on another machine):
+    # its runs are taken as they are, nothing is trained again
+    moved = tmp_path / "elsewhere" / text_data.name
+    shutil.copytree(text_data, moved)
+    mtimes = {f: f.stat().st_mtime_ns for f in out.rglob("metrics.jsonl")}
+    assert main_code("experiment", "text", moved, *args[3:], "--frontier", "--temperatures", "0.8,1.0") == 0  # fmt: skip
+    assert {f: f.stat().st_mtime_ns for f in out.rglob("metrics.jsonl")} == mtimes
+    again = json.loads((out / "results.json").read_text())
+    assert again["methods"] == results["methods"]
 
 
 def test_sample_checks_count_a_hand_case():

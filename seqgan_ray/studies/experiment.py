@@ -266,21 +266,25 @@ class _Clock:
 
 def _methods_done(unit_out: Path, cfg: RunConfig) -> set[str]:
     """The methods of `unit_out`'s results.json (those whose run directory is still there),
-    checked to come from the same experiment: the same config, the oracle file's location
-    aside (a seed copied from another machine has it elsewhere)."""
+    checked to come from the same experiment (`_same_config`)."""
     rows = _earlier_rows(unit_out)
     if rows:
         made = RunConfig.from_dict(json.loads((unit_out / "results.json").read_text())["config"])
-        here = replace(made, task=replace(made.task, oracle_path=cfg.task.oracle_path))
-        same_oracle = (
-            Path(made.task.oracle_path or "").name == Path(cfg.task.oracle_path or "").name
-        )
-        if here != cfg or not same_oracle:
+        if not _same_config(made, cfg):
             raise UserError(
                 f"{unit_out / 'results.json'} was made with another config than this "
                 "experiment's; choose another --out"
             )
     return {m for m in rows if (unit_out / m).is_dir()}
+
+
+def _same_config(made: RunConfig, cfg: RunConfig) -> bool:
+    """Whether `made` is `cfg`, the location of the oracle file or data directory aside as
+    long as its name is the same (a seed copied from another machine has it elsewhere)."""
+    where = "oracle_path" if cfg.task.kind == "synthetic" else "data"
+    mine, theirs = getattr(cfg.task, where), getattr(made.task, where)
+    moved = replace(made, task=replace(made.task, **{where: mine}))
+    return moved == cfg and Path(theirs or "").name == Path(mine or "").name
 
 
 def _earlier_rows(unit_out: Path) -> dict:
@@ -360,7 +364,7 @@ def _claim(
     path = out / "experiment.json"
     if path.exists():
         old = json.loads(path.read_text())
-        if RunConfig.from_dict(old["config"]) != cfg:
+        if not _same_config(RunConfig.from_dict(old["config"]), cfg):
             raise UserError(f"{out} holds an experiment with another config; choose another --out")
         if old.get("init_from") != source:
             started = old.get("init_from") or "its own pre-training"
