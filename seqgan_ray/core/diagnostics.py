@@ -20,7 +20,10 @@ These numbers show step size apart from information:
                       and the variants (a batch-mean baseline has w_mean 0 and w_ess ~0)
     d/p_real_train    D's mean P(real) on sequences of the real set S it trains on
     d/p_real_heldout  ... on real sequences it never trains on (synthetic: held-out oracle
-                      samples; real data: the test split)
+                      samples; real data: the test split). Drawn apart from S, they are not
+                      kept distinct from it: a tiny task repeats some of its rows by chance
+                      (`tiny`, 50 tokens x 8: 6 % of its held-out rows are rows of S; `demo`
+                      and `table1-cpu`: none)
     d/p_real_fake     ... on fresh samples of the current G
 
 The train / held-out gap says whether D rewards "looks like the oracle" or "looks like these
