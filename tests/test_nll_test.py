@@ -145,6 +145,14 @@ def test_frontiers_over_seeds_count_the_seeds_below_each_reference(tmp_path):
     assert vs_shuffled["seeds_below_at_tau1"] == 1  # a gap of exactly 0 is not below
     table = (tmp_path / "frontier.md").read_text()
     assert "| SeqGAN | 1 of 2 seeds | +0.050, -0.040 | 1 of 2 |" in table
+    assert "| method | tau = 1 below it | gap at tau = 1, per seed | points below |" in table
+    # BLEU: higher is better, so the better side of a front is above it
+    for seed in (1, 2):
+        f = tmp_path / f"seed-{seed}" / "frontier.json"
+        f.write_text(f.read_text().replace('"higher": false', '"higher": true'))
+    frontier_over_seeds(tmp_path, [1, 2])
+    table = (tmp_path / "frontier.md").read_text()
+    assert "| method | tau = 1 above it | gap at tau = 1, per seed | points above |" in table
     assert (tmp_path / "frontier.png").read_bytes()[:4] == b"\x89PNG"
 
 

@@ -214,8 +214,9 @@ def _earlier_curves(path: Path, now: dict) -> dict[str, list[dict]]:
 
 def frontier_over_seeds(out: str | Path, seeds: Sequence[int]) -> dict:
     """OUT/frontier.json, .md and .png from each seed's frontier (OUT/seed-S/frontier.json): per
-    reference and method, in how many seeds the tau = 1 point lies below the reference's front,
-    its gap per seed, and the points below over all seeds."""
+    reference and method, in how many seeds the tau = 1 point lies on the better side of the
+    reference's front (below it for NLL-oracle, above it for BLEU; `seeds_below_at_tau1` and
+    `points_below` in the JSON either way), its gap per seed, and those points over all seeds."""
     from seqgan_ray.studies.experiment import label
     from seqgan_ray.studies.seeds import seed_dir
 
@@ -246,7 +247,8 @@ def frontier_over_seeds(out: str | Path, seeds: Sequence[int]) -> dict:
             }
         result[name] = rows
         lines += ["", f"## Against the {title}", ""]
-        lines += ["| method | tau = 1 below it | gap at tau = 1, per seed | points below |"]
+        side = "above" if result["metric"]["higher"] else "below"  # the better side of the front
+        lines += [f"| method | tau = 1 {side} it | gap at tau = 1, per seed | points {side} |"]
         lines += ["| --- | --- | --- | --- |"]
         for m, r in rows.items():
             gaps = ", ".join("–" if g is None else f"{g:+.3f}" for g in r["gap_at_tau1"])
