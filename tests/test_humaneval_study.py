@@ -128,7 +128,7 @@ def serving(study: Path, port: int):
     """`seqgan-ray humaneval serve` through the installed entry point, ready once /health
     answers (polled, never a fixed wait); killed (SIGKILL) on leaving."""
     proc = subprocess.Popen(
-        [ENTRY, "humaneval", "serve", str(study), "--port", str(port)],
+        [ENTRY, "humaneval", "serve", str(study), "--host", "127.0.0.1", "--port", str(port)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -20,8 +20,8 @@ from seqgan_ray.driver.rundir import read_metrics
 from seqgan_ray.studies.experiment import PAPER_REAL, render_results
 from seqgan_ray.studies.sample_checks import checks
 from seqgan_ray.tasks.corpus import read_data_config
-from seqgan_ray.tasks.music import keys_to_midi, melody_keys, pitch_mse, prepare_music
-from seqgan_ray.tasks.text import detokenize, load_vocab, prepare_text
+from seqgan_ray.tasks.music import keys_to_midi, melody_keys, pitch_mse
+from seqgan_ray.tasks.text import detokenize, load_vocab
 
 IN_PROCESS = ("--no-progress", "--no-ray")
 WORDS = [
@@ -49,7 +49,8 @@ def text_data(tmp_path_factory) -> Path:
     rng = random.Random(0)
     lines = [" ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 8))) for _ in range(240)]
     (root / "corpus.txt").write_text("\n".join(lines) + "\n")
-    prepare_text(root / "corpus.txt", root / "data", tokenizer="space", seq_len=10)
+    args = ("--out", root / "data", "--tokenizer", "space", "--seq-len", "10")
+    assert main_code("prepare", "text", root / "corpus.txt", *args) == 0  # as the README does
     return root / "data"
 
 
@@ -62,7 +63,8 @@ def music_data(tmp_path_factory) -> Path:
         keys = 40 + rng.integers(0, 8, size=24 + 2 * i)
         keys[rng.random(len(keys)) < 0.1] = 0
         keys_to_midi(keys, root / "midi" / f"tune{i:02d}.mid")
-    prepare_music(root / "midi", root / "data", seq_len=8, test_fraction=0.25)
+    args = ("--out", root / "data", "--seq-len", "8", "--test-fraction", "0.25")
+    assert main_code("prepare", "music", root / "midi", *args) == 0
     return root / "data"
 
 

@@ -6,6 +6,7 @@ import csv
 import json
 
 import pytest
+from test_cli import main_code
 from test_report import PNG, report, table
 
 from seqgan_ray import config as C
@@ -33,10 +34,36 @@ def sweep(out, resume=False, workers=1):
     return run_sweep(BASE, out, SPACE, 3, 2, "fifo", workers, resume, echo=lambda _: None)
 
 
+def outcome_of(out) -> dict:
+    """What `seqgan-ray sweep` leaves for a reader: trials, best and worst row of its CSV."""
+    with open(out / "sweep_results.csv") as f:
+        rows = [{k: _number(v) for k, v in r.items()} for r in csv.DictReader(f)]
+    rows.sort(key=lambda r: r["best_nll_oracle"])
+    return {"trials": len(rows), "best": rows[0], "worst": rows[-1]}
+
+
+def _number(text: str):
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
 @pytest.fixture(scope="module")
 def finished(ray_cluster, tmp_path_factory):
+    """The README's `seqgan-ray sweep synthetic ... --num-samples N`, on the session's Ray."""
     out = tmp_path_factory.mktemp("sweep")
-    return out, sweep(out)
+    (out.parent / "base.json").write_text(BASE.to_json())
+    (out.parent / "space.json").write_text(json.dumps(SPACE))
+    code = main_code(
+        "sweep", "synthetic", "--config", out.parent / "base.json", "--num-samples", "3",
+        "--search-space", out.parent / "space.json", "--max-concurrent", "2", "--scheduler",
+        "fifo", "--rollout-workers", "1", "--out", out, "--no-progress",
+    )  # fmt: skip
+    assert code == 0
+    return out, outcome_of(out)
 
 
 def test_three_trial_sweep_writes_its_outcome(finished):
