@@ -5,7 +5,7 @@ files: the same check as test_readme_figures.py (see there), for the studies of 
 from __future__ import annotations
 
 import pytest
-from banked import Figure, curve_point, load_json, page_text, render
+from banked import Figure, curve_point, load_json, mean_ci, page_text, render
 
 
 def real(name: str, method: str, key: str) -> float:
@@ -20,6 +20,52 @@ def real88(name: str) -> dict:
 def gap88(name: str, ref: str, method: str) -> float:
     """The tau = 1 gap of a method to a front (ref: pretrained_g or temperature_tuned_mle)."""
     return load_json(f"real-data/{name}/seed-88/frontier.json")[f"vs_{ref}"][method]["gap_at_tau1"]
+
+
+def over(name: str) -> dict:
+    """A data set's results over seeds at today's defaults (docs/real-data/<name>/results.json)."""
+    return load_json(f"real-data/{name}/results.json")
+
+
+def per_seed(name: str, method: str, key: str) -> tuple[float, ...]:
+    """Each seed's final `key` of a method, in the seeds' order; method "pretrain": after MLE."""
+    if method == "pretrain":
+        return tuple(load_json(f"real-data/{name}/seed-{s}/results.json")["after_mle"]
+                     for s in over(name)["seeds"])  # fmt: skip
+    return tuple(s["final"][key] for s in over(name)["methods"][method]["seeds"])
+
+
+def front_cell(name: str, ref: str, method: str) -> tuple:
+    """Seeds whose tau = 1 point beats the front, of how many, and each seed's gap."""
+    row = load_json(f"real-data/{name}/frontier.json")[f"vs_{ref}"][method]
+    return (row["seeds_below_at_tau1"], row["seeds"], *row["gap_at_tau1"])
+
+
+def over_row(name: str, method: str, key: str) -> tuple:
+    """docs/real-data.md's over-seeds row: paper, mean ± CI, per seed, paired p, NLL-test mean ±
+    CI, the pre-trained G's and tuned MLE's front cells (MLE: the first only)."""
+    m = over(name)["methods"][method]
+    paper = (m["paper"][key],) if method in ("seqgan", "mle") else ()
+    paired = () if method == "seqgan" else (over(name)["t_tests_vs_seqgan"][method]["paired"]["p"],)
+    refs = ("pretrained_g",) + (() if method == "mle" else ("temperature_tuned_mle",))
+    return (*paper, *mean_ci(per_seed(name, method, key)), *per_seed(name, method, key), *paired,
+            *mean_ci(per_seed(name, method, "nll_test")),
+            *(v for ref in refs for v in front_cell(name, ref, method)))  # fmt: skip
+
+
+def over_fmt(method: str) -> str:
+    cells = [".3f"] * (method in ("seqgan", "mle")) + [".3f"] * 5 + [".3f"] * (method != "seqgan")
+    fronts = 1 + (method != "mle")
+    return "|".join(cells + [".3f", ".3f"] + ["d", "d", "+.3f", "+.3f", "+.3f"] * fronts)
+
+
+def over_quote(method: str) -> str:
+    label = over("nottingham")["methods"][method]["label"]
+    paper = "{}" if method in ("seqgan", "mle") else "–"
+    paired = "–" if method == "seqgan" else "{}"
+    front = "{} of {} ({}, {}, {})"
+    tuned = "–" if method == "mle" else front
+    return f"| {label} | {paper} | {{}} ± {{}} | {{}}, {{}}, {{}} | {paired} | {{}} ± {{}} | {front} | {tuned} |"
 
 
 FIGURES: list[Figure] = [
@@ -50,16 +96,37 @@ FIGURES: list[Figure] = [
     *(Figure("docs/real-data.md", f"| {real88(n)['methods'][m]['label']} | " + ("{} | {} |" if m in ("seqgan", "mle") else "– | {} |"),
              f"real-data/{n}/seed-88/results.json", f"{m}: paper and final {k}", lambda n=n, m=m, k=k: tuple(
                  ([real88(n)["methods"][m]["paper"][k]] if m in ("seqgan", "mle") else []) + [real88(n)["methods"][m][k]]), ".3f")
-      for n, k in (("poems", "bleu2"), ("nottingham", "bleu4")) for m in ("seqgan", "shuffled", "row_shuffled", "mle")),
+      for n, k in (("poems", "bleu2"),) for m in ("seqgan", "shuffled", "row_shuffled", "mle")),
     *(Figure("docs/real-data.md", "| {} | {} | " + ("{} |" if m != "mle" else "– |"), f"real-data/{n}/seed-88/frontier.json",
              f"{m}: final nll_test, gaps at tau = 1 to the pre-trained G's and tuned MLE's fronts", lambda n=n, m=m: (
                  real88(n)["methods"][m]["final"]["nll_test"], gap88(n, "pretrained_g", m),
                  *([gap88(n, "temperature_tuned_mle", m)] if m != "mle" else [])), ".3f|+.3f|+.3f" if m != "mle" else ".3f|+.3f")
-      for n in ("poems", "nottingham") for m in ("seqgan", "shuffled", "row_shuffled", "mle")),
+      for n in ("poems",) for m in ("seqgan", "shuffled", "row_shuffled", "mle")),
     *(Figure("docs/real-data.md", f"BLEU-{k} {{}}):", f"real-data/{n}/seed-88/results.json", "after_mle",
-             lambda n=n: real88(n)["after_mle"], ".3f") for n, k in (("poems", 2), ("nottingham", 4))),
-    Figure("docs/real-data.md", "(p {} and {})", "real-data/*/seed-88/results.json", "Welch p of seqgan vs mle, poems then nottingham",
-           lambda: tuple(real88(n)["t_tests_vs_seqgan"]["mle"]["p"] for n in ("poems", "nottingham")), ".2f"),
+             lambda n=n: real88(n)["after_mle"], ".3f") for n, k in (("poems", 2),)),
+    Figure("docs/real-data.md", "level with MLE (p {})", "real-data/poems/seed-88/results.json", "Welch p of seqgan vs mle",
+           lambda: real88("poems")["t_tests_vs_seqgan"]["mle"]["p"], ".2f"),
+    # docs/real-data.md: results over seeds 88, 89, 90 (docs/real-data/<set>/results.json, frontier.json)
+    *(Figure("docs/real-data.md", over_quote(m), f"real-data/{n}/results.json + frontier.json", "paper, mean ± CI, per seed, "
+             "paired p, NLL-test mean ± CI, front cells", lambda n=n, m=m, k=k: over_row(n, m, k), over_fmt(m))
+      for n, k in (("nottingham", "bleu4"),) for m in ("seqgan", "shuffled", "row_shuffled", "mle")),
+    Figure("docs/real-data.md", "wall time {} min for the three; the pre-trained G after 30 MLE epochs: BLEU-4 {} ± {}, per seed {}, {}, {}):",
+           "real-data/nottingham/results.json", "wall_s / 60, after_mle of each seed", lambda: (
+               over("nottingham")["wall_s"] / 60, *mean_ci(per_seed("nottingham", "pretrain", "")),
+               *per_seed("nottingham", "pretrain", "")), ".1f|.3f|.3f|.3f|.3f|.3f"),
+    Figure("docs/real-data.md", "SeqGAN is level with MLE ({} ± {} against {} ± {}, paired p {}) and with the pre-trained G it starts from ({})",
+           "real-data/nottingham/results.json", "seqgan, mle mean ± CI, paired p, pre-trained G's mean", lambda: (
+               *mean_ci(per_seed("nottingham", "seqgan", "bleu4")), *mean_ci(per_seed("nottingham", "mle", "bleu4")),
+               over("nottingham")["t_tests_vs_seqgan"]["mle"]["paired"]["p"], mean_ci(per_seed("nottingham", "pretrain", ""))[0]), ".3f"),
+    Figure("docs/real-data.md", "by {}–{} BLEU-4", "real-data/nottingham/frontier.json", "smallest and largest -gap of seqgan at tau = 1",
+           lambda: (min(g for ref in ("pretrained_g", "temperature_tuned_mle") for g in front_cell("nottingham", ref, "seqgan")[2:]) * -1,
+                    max(g for ref in ("pretrained_g", "temperature_tuned_mle") for g in front_cell("nottingham", ref, "seqgan")[2:]) * -1)[::-1], ".3f"),
+    Figure("docs/real-data.md", "`shuffled` in seed 89 (BLEU-4 {}, NLL-test {}:", "real-data/nottingham/seed-89/results.json",
+           "shuffled final bleu4, nll_test", lambda: tuple(load_json("real-data/nottingham/seed-89/results.json")["methods"]["shuffled"]["final"][k]
+                                                          for k in ("bleu4", "nll_test")), ".3f"),
+    Figure("docs/real-data.md", "{} % for `shuffled` in seed 89 and {} % for `row_shuffled` in seed 90", "real-data/nottingham/results.json",
+           "checks: distinct", lambda: (100 * over("nottingham")["checks"]["89"]["shuffled"]["distinct"],
+                                        100 * over("nottingham")["checks"]["90"]["row_shuffled"]["distinct"]), ".1f"),
     # docs/evaluation.md: the real-data verdict at β = 0.8
     *(Figure("docs/evaluation.md", f"| {label} | {{}} of {{}} | {{}} |", f"real-data/beta-0.8/{name}/frontier.json",
              "vs_temperature_tuned_mle.seqgan: points_below, points_compared, max_gap", lambda name=name: (
