@@ -68,6 +68,47 @@ def over_quote(method: str) -> str:
     return f"| {label} | {paper} | {{}} ± {{}} | {{}}, {{}}, {{}} | {paired} | {{}} ± {{}} | {front} | {tuned} |"
 
 
+README_SETS = (
+    ("poems", "bleu2", "Chinese quatrains (BLEU-2)"),
+    ("nottingham", "bleu4", "Nottingham (BLEU-4)"),
+)
+README_METHODS = (("seqgan", "**SeqGAN**"), ("mle", "MLE (40 more epochs)"), ("shuffled", "`shuffled`"),
+                  ("row_shuffled", "`row_shuffled`"))  # fmt: skip
+
+
+def readme_row(name: str, method: str, key: str) -> tuple:
+    """The README's over-seeds row: mean ± CI, per seed, paper, seeds above the pre-trained G's
+    front of how many, and above tuned MLE's (not for MLE)."""
+    values = per_seed(name, method, key)
+    paper = (over(name)["methods"][method]["paper"][key],) if method in ("seqgan", "mle") else ()
+    refs = ("pretrained_g",) + (() if method == "mle" else ("temperature_tuned_mle",))
+    return (
+        *mean_ci(values),
+        *values,
+        *paper,
+        *(v for ref in refs for v in front_cell(name, ref, method)[:2]),
+    )
+
+
+def readme_quote(method: str, label: str) -> str:
+    paper = "{}" if method in ("seqgan", "mle") else "–"
+    tuned = "–" if method == "mle" else "{} of {}"
+    return f"| | {label} | {{}} ± {{}} | {{}}, {{}}, {{}} | {paper} | {{}} of {{}} / {tuned} |"
+
+
+def readme_fmt(method: str) -> str:
+    return "|".join(
+        [".3f"] * (5 + (method in ("seqgan", "mle"))) + ["d", "d"] * (1 + (method != "mle"))
+    )
+
+
+def below_pretrained_g() -> tuple[int, int]:
+    """Poems and Nottingham: seeds whose SeqGAN tau = 1 point is not above the pre-trained G's
+    front, of all their seeds."""
+    cells = [front_cell(n, "pretrained_g", "seqgan") for n in ("poems", "nottingham")]
+    return sum(c[1] - c[0] for c in cells), sum(c[1] for c in cells)
+
+
 FIGURES: list[Figure] = [
     # real data with β blended at 0.8 (docs/real-data/beta-0.8), seed 88
     *(Figure("docs/real-data.md", "| {} | **{}** |", f"real-data/beta-0.8/{name}/results.json", f"mle then seqgan final {key}",
@@ -80,32 +121,50 @@ FIGURES: list[Figure] = [
            lambda: (real("nottingham", "mle", "bleu4"), real("nottingham", "seqgan", "bleu4")), ".3f"),
     Figure("docs/real-data.md", "| **{}** | {} |", "real-data/beta-0.8/nottingham/results.json", "mle then seqgan final mse",
            lambda: (real("nottingham", "mle", "mse"), real("nottingham", "seqgan", "mse")), ".2f"),
-    # real data at today's defaults (β ← θ), seed 88: README's table and reading
-    *(Figure("README.md", f"| {label} | {key.upper()[:4]}-{key[4:]} |" + " {} |" * 7, f"real-data/{name}/seed-88/results.json",
-             "paper mle, paper seqgan, after_mle, then final key of mle, seqgan, shuffled, row_shuffled", lambda n=name, k=key: (
-                 real88(n)["methods"]["mle"]["paper"][k], real88(n)["methods"]["seqgan"]["paper"][k], real88(n)["after_mle"],
-                 *(real88(n)["methods"][m][k] for m in ("mle", "seqgan", "shuffled", "row_shuffled"))), ".3f")
-      for label, name, key in (("Chinese quatrains", "poems", "bleu2"), ("Nottingham", "nottingham", "bleu4"))),
-    Figure("README.md", "front (by {} BLEU-2 on poems, {} BLEU-4 on Nottingham) and below tuned MLE's (by {}, {})",
-           "real-data/*/seed-88/frontier.json", "minus seqgan's gap_at_tau1 to the pre-trained G's and tuned MLE's fronts",
-           lambda: tuple(-gap88(n, ref, "seqgan") for ref in ("pretrained_g", "temperature_tuned_mle")
-                         for n in ("poems", "nottingham")), ".3f"),
-    Figure("README.md", "NLL-test ({} against MLE's {})", "real-data/poems/seed-88/results.json", "row_shuffled, mle final nll_test",
-           lambda: tuple(real88("poems")["methods"][m]["final"]["nll_test"] for m in ("row_shuffled", "mle")), ".3f"),
-    # ... and docs/real-data.md's per-seed tables
-    *(Figure("docs/real-data.md", f"| {real88(n)['methods'][m]['label']} | " + ("{} | {} |" if m in ("seqgan", "mle") else "– | {} |"),
-             f"real-data/{n}/seed-88/results.json", f"{m}: paper and final {k}", lambda n=n, m=m, k=k: tuple(
-                 ([real88(n)["methods"][m]["paper"][k]] if m in ("seqgan", "mle") else []) + [real88(n)["methods"][m][k]]), ".3f")
-      for n, k in (("poems", "bleu2"),) for m in ("seqgan", "shuffled", "row_shuffled", "mle")),
-    *(Figure("docs/real-data.md", "| {} | {} | " + ("{} |" if m != "mle" else "– |"), f"real-data/{n}/seed-88/frontier.json",
-             f"{m}: final nll_test, gaps at tau = 1 to the pre-trained G's and tuned MLE's fronts", lambda n=n, m=m: (
-                 real88(n)["methods"][m]["final"]["nll_test"], gap88(n, "pretrained_g", m),
-                 *([gap88(n, "temperature_tuned_mle", m)] if m != "mle" else [])), ".3f|+.3f|+.3f" if m != "mle" else ".3f|+.3f")
-      for n in ("poems",) for m in ("seqgan", "shuffled", "row_shuffled", "mle")),
-    *(Figure("docs/real-data.md", f"BLEU-{k} {{}}):", f"real-data/{n}/seed-88/results.json", "after_mle",
-             lambda n=n: real88(n)["after_mle"], ".3f") for n, k in (("poems", 2),)),
-    Figure("docs/real-data.md", "level with MLE (p {})", "real-data/poems/seed-88/results.json", "Welch p of seqgan vs mle",
-           lambda: real88("poems")["t_tests_vs_seqgan"]["mle"]["p"], ".2f"),
+    # README: the over-seeds table and its reading
+    *(Figure("README.md", f"| {title} | pre-trained G | {{}} ± {{}} | {{}}, {{}}, {{}} | – | – |", f"real-data/{n}/seed-*/results.json",
+             "after_mle: mean ± CI, per seed", lambda n=n: (*mean_ci(per_seed(n, "pretrain", "")), *per_seed(n, "pretrain", "")), ".3f")
+      for n, _, title in README_SETS),
+    *(Figure("README.md", readme_quote(m, label), f"real-data/{n}/results.json + frontier.json",
+             "mean ± CI, per seed, paper, seeds above the fronts", lambda n=n, m=m, k=k: readme_row(n, m, k), readme_fmt(m))
+      for n, k, _ in README_SETS for m, label in README_METHODS),
+    Figure("README.md", "level on poems (paired p {}, the paper's gap +0.072) and on Nottingham (paired p {}, the paper's +0.020)",
+           "real-data/*/results.json", "t_tests_vs_seqgan.mle.paired.p", lambda: tuple(
+               over(n)["t_tests_vs_seqgan"]["mle"]["paired"]["p"] for n in ("poems", "nottingham")), ".3f"),
+    *(Figure(page, quote, "real-data/*/frontier.json", "seqgan's seeds below the pre-trained G's front (not above it), of all seeds",
+             lambda: below_pretrained_g(), "d")
+      for page, quote in (("README.md", "below the pre-trained G's front in {} of {}"),
+                          ("docs/real-data.md", "τ = 1 point lies below the pre-trained G's front in {} of {} (set, seed) pairs"))),
+    Figure("README.md", "above tuned MLE's in {} of {}", "real-data/*/frontier.json", "seqgan's seeds above tuned MLE's front, of all",
+           lambda: tuple(sum(front_cell(n, "temperature_tuned_mle", "seqgan")[i] for n in ("poems", "nottingham")) for i in (0, 1)), "d"),
+    *(Figure(page, "{}–{} tokens", "real-data/poems/results.json", "checks: smallest and largest mean length of the methods' samples",
+             lambda: (min(lengths := [c["length"] for cs in over("poems")["checks"].values() for m, c in cs.items() if m not in ("test split", "pretrain")]),
+                      max(lengths)), ".1f") for page in ("README.md", "docs/real-data.md")),
+    # docs/real-data.md: poems over seeds, its verdict and checks
+    *(Figure("docs/real-data.md", over_quote(m), "real-data/poems/results.json + frontier.json", "paper, mean ± CI, per seed, "
+             "paired p, NLL-test mean ± CI, front cells", lambda m=m: over_row("poems", m, "bleu2"), over_fmt(m))
+      for m in ("seqgan", "shuffled", "row_shuffled", "mle")),
+    Figure("docs/real-data.md", "wall time {} min for the three, partly beside the test suite; the pre-trained G after 30 MLE epochs: BLEU-2 {} ± {}, per seed {}, {}, {}):",
+           "real-data/poems/results.json", "wall_s / 60, after_mle of each seed", lambda: (
+               over("poems")["wall_s"] / 60, *mean_ci(per_seed("poems", "pretrain", "")), *per_seed("poems", "pretrain", "")), ".1f|.3f|.3f|.3f|.3f|.3f"),
+    Figure("docs/real-data.md", "level on BLEU-2 ({} ± {}, {} ± {}, {}; SeqGAN − MLE paired p {})", "real-data/poems/results.json",
+           "seqgan, mle mean ± CI, pre-trained G's mean, paired p", lambda: (
+               *mean_ci(per_seed("poems", "seqgan", "bleu2")), *mean_ci(per_seed("poems", "mle", "bleu2")),
+               mean_ci(per_seed("poems", "pretrain", ""))[0], over("poems")["t_tests_vs_seqgan"]["mle"]["paired"]["p"]), ".3f"),
+    Figure("docs/real-data.md", "in 3 of 3 seeds** (by {}–{}) and above tuned MLE's in 1 of 3 ({} in seed 90, {} and {} in the others)",
+           "real-data/poems/frontier.json", "seqgan's gaps at tau = 1", lambda: (
+               -max(front_cell("poems", "pretrained_g", "seqgan")[2:]), -min(front_cell("poems", "pretrained_g", "seqgan")[2:]),
+               *(front_cell("poems", "temperature_tuned_mle", "seqgan")[i] for i in (4, 2, 3))),
+           ".3f|.3f|+.3f|+.3f|+.3f"),
+    Figure("docs/real-data.md", "(paired p {} and {})", "real-data/poems/results.json", "paired p of shuffled, row_shuffled",
+           lambda: tuple(over("poems")["t_tests_vs_seqgan"][m]["paired"]["p"] for m in ("shuffled", "row_shuffled")), ".3f"),
+    Figure("docs/real-data.md", "the row control's high seeds ({}, {})", "real-data/poems/results.json", "row_shuffled seeds 88, 89",
+           lambda: per_seed("poems", "row_shuffled", "bleu2")[:2], ".3f"),
+    *(Figure("docs/real-data.md", f"| {m} | {{}} / {{}} / {{}} | {{}} % / {{}} % / {{}} % | {{}} % / {{}} % / {{}} % | {{}} % / {{}} % / {{}} % |",
+             "real-data/poems/results.json", f"checks of {m} per seed: length, distinct, in_train, in_test", lambda m=m: tuple(
+                 (1 if k == "length" else 100) * over("poems")["checks"][str(s)][m if m != "pre-trained G" else "pretrain"][k]
+                 for k in ("length", "distinct", "in_train", "in_test") for s in (88, 89, 90)), ".1f")
+      for m in ("pre-trained G", "seqgan", "shuffled", "row_shuffled", "mle", "test split")),
     # docs/real-data.md: results over seeds 88, 89, 90 (docs/real-data/<set>/results.json, frontier.json)
     *(Figure("docs/real-data.md", over_quote(m), f"real-data/{n}/results.json + frontier.json", "paper, mean ± CI, per seed, "
              "paired p, NLL-test mean ± CI, front cells", lambda n=n, m=m, k=k: over_row(n, m, k), over_fmt(m))
@@ -127,6 +186,12 @@ FIGURES: list[Figure] = [
     Figure("docs/real-data.md", "{} % for `shuffled` in seed 89 and {} % for `row_shuffled` in seed 90", "real-data/nottingham/results.json",
            "checks: distinct", lambda: (100 * over("nottingham")["checks"]["89"]["shuffled"]["distinct"],
                                         100 * over("nottingham")["checks"]["90"]["row_shuffled"]["distinct"]), ".1f"),
+    # docs/evaluation.md: the real-data verdict at β ← θ over seeds
+    *(Figure("docs/evaluation.md", f"| {title} | {{}} of {{}} | {{}} of {{}} | {{}}, {{}}, {{}} |", f"real-data/{n}/frontier.json",
+             "seqgan: seeds above the pre-trained G's and tuned MLE's fronts, gaps to the pre-trained G's", lambda n=n: (
+                 *front_cell(n, "pretrained_g", "seqgan")[:2], *front_cell(n, "temperature_tuned_mle", "seqgan")[:2],
+                 *front_cell(n, "pretrained_g", "seqgan")[2:]), "d|d|d|d|+.3f|+.3f|+.3f")
+      for n, _, title in README_SETS),
     # docs/evaluation.md: the real-data verdict at β = 0.8
     *(Figure("docs/evaluation.md", f"| {label} | {{}} of {{}} | {{}} |", f"real-data/beta-0.8/{name}/frontier.json",
              "vs_temperature_tuned_mle.seqgan: points_below, points_compared, max_gap", lambda name=name: (
