@@ -253,3 +253,11 @@ def number(value: float, spec: str) -> str:
 def page_text(page: str) -> str:
     """The page with whitespace folded, so a quote may wrap across lines; `**` kept."""
     return re.sub(r"\s+", " ", (ROOT / page).read_text())
+
+
+def assert_quoted(fig: Figure) -> None:
+    """The page quotes the figure as rendered from its banked file."""
+    expected = render(fig)
+    assert expected in page_text(fig.page), (
+        f"{fig.page} does not quote {expected!r} ({fig.how}, from docs/{fig.file})"
+    )
