@@ -94,6 +94,27 @@ def test_wall_time_counts_an_invocation_killed_before_its_results(experiment, tm
     assert f"Wall time: {resumed / 60:.1f} min." in (killed / "results.md").read_text()
 
 
+def test_a_method_killed_before_its_first_checkpoint_starts_again(experiment, tmp_path):
+    """A session that ends seconds into a run leaves config.json and an empty metrics.jsonl but
+    no checkpoint.pt; re-running the experiment runs it from the start (it refused the directory
+    as "already holds a run"), and reproduces the row the uninterrupted run wrote."""
+    killed = tmp_path / "killed"
+    shutil.copytree(experiment, killed)
+    for name in ("checkpoint.pt", "final_nll_oracle.npy", "samples.txt"):
+        (killed / "mle" / name).unlink(missing_ok=True)
+    (killed / "mle" / "metrics.jsonl").write_text("")
+    for name in ("results.json", "results.md"):
+        (killed / name).unlink()
+    app(
+        ["experiment", "synthetic", "--preset", "tiny", "--out", str(killed)],
+        standalone_mode=False,
+    )
+    again = json.loads((killed / "results.json").read_text())["methods"]["mle"]
+    first = json.loads((experiment / "results.json").read_text())["methods"]["mle"]
+    assert again["nll_oracle"] == pytest.approx(first["nll_oracle"])
+    assert (killed / "mle" / "checkpoint.pt").exists()
+
+
 def test_welch_matches_scipy_on_fixed_inputs():
     a = np.array([8.1, 8.7, 9.0, 8.4, 8.9, 8.2])
     b = np.array([9.3, 9.1, 9.6, 8.8, 9.4])

@@ -395,6 +395,10 @@ def _run_one(
         final = [r for r in read_metrics(run.metrics) if r["phase"] == "final"]
         return final[-1]
     resume = run.checkpoint.exists()
+    if not resume and run.metrics.exists():
+        # Killed before its first checkpoint: nothing to continue, and its lines are recomputed
+        # identically, so it starts again rather than refusing the experiment's own directory.
+        run.metrics.unlink()
     return train(
         cfg, out, resume=resume, show_progress=progress, init_from=None if resume else init_from
     )
