@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from seqgan_ray import presets
-from seqgan_ray.config import ConfigError, RunConfig, method_named, read_json
+from seqgan_ray.config import ConfigError, RunConfig, read_json
+from seqgan_ray.methods import method_named
 
 if TYPE_CHECKING:
     from seqgan_ray.distributed.layout import RayOptions

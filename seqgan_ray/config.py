@@ -13,32 +13,12 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from seqgan_ray.core.bleu import SMOOTHINGS
-from seqgan_ray.errors import UserError
+from seqgan_ray.methods import MethodConfig
+from seqgan_ray.validation import ConfigError, check, check_smoothing, raise_if_any
 
 # Paper Table 5 (synthetic data, T = 20): CNN filter window sizes and filter counts.
 PAPER_FILTER_SIZES = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 15, 20)
 PAPER_NUM_FILTERS = (100, 200, 200, 200, 200, 100, 100, 100, 100, 100, 160, 160)
-
-
-class ConfigError(UserError, ValueError):
-    """An impossible configuration (the message lists every problem found)."""
-
-
-def _check(problems: list[str], ok: bool, message: str) -> None:
-    if not ok:
-        problems.append(message)
-
-
-def _check_smoothing(problems: list[str], smoothing: str) -> None:
-    """The evaluation's and PG-BLEU's `bleu_smoothing`: one of core/bleu.py's SMOOTHINGS."""
-    ok = smoothing in SMOOTHINGS
-    _check(problems, ok, f"bleu_smoothing must be {' or '.join(SMOOTHINGS)} (got {smoothing!r})")
-
-
-def _raise(name: str, problems: list[str]) -> None:
-    if problems:
-        raise ConfigError(f"invalid {name}: " + "; ".join(problems))
 
 
 @dataclass(frozen=True)
@@ -60,25 +40,25 @@ class SyntheticTaskConfig:
 
     def __post_init__(self) -> None:
         p: list[str] = []
-        _check(p, self.vocab_size >= 2, f"vocab_size must be >= 2 (got {self.vocab_size})")
-        _check(p, self.seq_len >= 1, f"seq_len T must be >= 1 (got {self.seq_len})")
-        _check(p, self.data_seed >= 0, f"data_seed must be >= 0 (got {self.data_seed})")
-        _check(
+        check(p, self.vocab_size >= 2, f"vocab_size must be >= 2 (got {self.vocab_size})")
+        check(p, self.seq_len >= 1, f"seq_len T must be >= 1 (got {self.seq_len})")
+        check(p, self.data_seed >= 0, f"data_seed must be >= 0 (got {self.data_seed})")
+        check(
             p,
             self.oracle_seed is None or self.oracle_seed >= 0,
             f"oracle_seed must be >= 0 (got {self.oracle_seed})",
         )
-        _check(p, self.num_train >= 1, f"num_train must be >= 1 (got {self.num_train})")
-        _check(p, self.num_test >= 1, f"num_test must be >= 1 (got {self.num_test})")
-        _check(
+        check(p, self.num_train >= 1, f"num_train must be >= 1 (got {self.num_train})")
+        check(p, self.num_test >= 1, f"num_test must be >= 1 (got {self.num_test})")
+        check(
             p, self.oracle_emb_dim >= 1 and self.oracle_hidden_dim >= 1, "oracle dims must be >= 1"
         )
-        _check(
+        check(
             p,
             0 <= self.start_token < self.vocab_size,
             f"start_token must be in [0, vocab_size) (got {self.start_token})",
         )
-        _raise("task config", p)
+        raise_if_any("task config", p)
 
     @property
     def kind(self) -> str:
@@ -116,24 +96,24 @@ class DataTaskConfig:
 
     def __post_init__(self) -> None:
         p: list[str] = []
-        _check(p, self.kind in TASK_KINDS, f"task kind must be text or music (got {self.kind!r})")
-        _check(p, self.vocab_size >= 2, f"vocab_size must be >= 2 (got {self.vocab_size})")
-        _check(p, self.seq_len >= 1, f"seq_len T must be >= 1 (got {self.seq_len})")
-        _check(p, self.num_train >= 1, f"num_train must be >= 1 (got {self.num_train})")
+        check(p, self.kind in TASK_KINDS, f"task kind must be text or music (got {self.kind!r})")
+        check(p, self.vocab_size >= 2, f"vocab_size must be >= 2 (got {self.vocab_size})")
+        check(p, self.seq_len >= 1, f"seq_len T must be >= 1 (got {self.seq_len})")
+        check(p, self.num_train >= 1, f"num_train must be >= 1 (got {self.num_train})")
         ids = {"start_token": self.start_token, "pad_token": self.pad_token}
         if self.end_token is not None:
             ids["end_token"] = self.end_token
         for name, value in ids.items():
-            _check(
+            check(
                 p, 0 <= value < self.vocab_size, f"{name} must be in [0, vocab_size) (got {value})"
             )
-        _check(
+        check(
             p,
             len(self.bleu_orders) >= 1 and all(1 <= n <= 5 for n in self.bleu_orders),
             f"bleu_orders must be orders in 1..5 (got {self.bleu_orders})",
         )
-        _check_smoothing(p, self.bleu_smoothing)
-        _raise("task config", p)
+        check_smoothing(p, self.bleu_smoothing)
+        raise_if_any("task config", p)
 
 
 @dataclass(frozen=True)
@@ -149,12 +129,12 @@ class GeneratorConfig:
 
     def __post_init__(self) -> None:
         p: list[str] = []
-        _check(p, self.emb_dim >= 1 and self.hidden_dim >= 1, "generator dims must be >= 1")
-        _check(p, self.init_std > 0, f"generator init_std must be > 0 (got {self.init_std})")
-        _check(p, self.lr > 0, f"generator lr must be > 0 (got {self.lr})")
-        _check(p, self.adv_lr is None or self.adv_lr > 0, f"adv_lr must be > 0 (got {self.adv_lr})")
-        _check(p, self.grad_clip > 0, f"grad_clip must be > 0 (got {self.grad_clip})")
-        _raise("generator config", p)
+        check(p, self.emb_dim >= 1 and self.hidden_dim >= 1, "generator dims must be >= 1")
+        check(p, self.init_std > 0, f"generator init_std must be > 0 (got {self.init_std})")
+        check(p, self.lr > 0, f"generator lr must be > 0 (got {self.lr})")
+        check(p, self.adv_lr is None or self.adv_lr > 0, f"adv_lr must be > 0 (got {self.adv_lr})")
+        check(p, self.grad_clip > 0, f"grad_clip must be > 0 (got {self.grad_clip})")
+        raise_if_any("generator config", p)
 
 
 @dataclass(frozen=True)
@@ -170,19 +150,19 @@ class DiscriminatorConfig:
 
     def __post_init__(self) -> None:
         p: list[str] = []
-        _check(p, self.emb_dim >= 1, f"discriminator emb_dim must be >= 1 (got {self.emb_dim})")
-        _check(
+        check(p, self.emb_dim >= 1, f"discriminator emb_dim must be >= 1 (got {self.emb_dim})")
+        check(
             p,
             len(self.filter_sizes) == len(self.num_filters) and len(self.filter_sizes) > 0,
             "filter_sizes and num_filters must be non-empty and of equal length "
             f"(got {len(self.filter_sizes)} and {len(self.num_filters)})",
         )
-        _check(p, all(h >= 1 for h in self.filter_sizes), "filter sizes must be >= 1")
-        _check(p, all(c >= 1 for c in self.num_filters), "filter counts must be >= 1")
-        _check(p, 0 <= self.dropout < 1, f"dropout must be in [0, 1) (got {self.dropout})")
-        _check(p, self.lr > 0, f"discriminator lr must be > 0 (got {self.lr})")
-        _check(p, self.l2_reg >= 0, f"l2_reg must be >= 0 (got {self.l2_reg})")
-        _raise("discriminator config", p)
+        check(p, all(h >= 1 for h in self.filter_sizes), "filter sizes must be >= 1")
+        check(p, all(c >= 1 for c in self.num_filters), "filter counts must be >= 1")
+        check(p, 0 <= self.dropout < 1, f"dropout must be in [0, 1) (got {self.dropout})")
+        check(p, self.lr > 0, f"discriminator lr must be > 0 (got {self.lr})")
+        check(p, self.l2_reg >= 0, f"l2_reg must be >= 0 (got {self.l2_reg})")
+        raise_if_any("discriminator config", p)
 
     @property
     def total_filters(self) -> int:
@@ -228,181 +208,43 @@ class ScheduleConfig:
         p: list[str] = []
         for name in ("batch_size", "g_steps", "rollout_num", "eval_interval", "eval_samples"):
             value = getattr(self, name)
-            _check(p, value >= 1, f"{name} must be >= 1 (got {value})")
+            check(p, value >= 1, f"{name} must be >= 1 (got {value})")
         for name in ("mle_epochs", "d_pretrain_rounds", "adversarial_iterations", "d_steps"):
             value = getattr(self, name)
-            _check(p, value >= 0, f"{name} must be >= 0 (got {value})")
-        _check(p, self.k_epochs >= 1, f"k_epochs must be >= 1 (got {self.k_epochs})")
-        _check(p, self.temperature > 0, f"temperature must be > 0 (got {self.temperature})")
-        _check(p, self.test_samples >= 2, f"test_samples must be >= 2 (got {self.test_samples})")
-        _check(
+            check(p, value >= 0, f"{name} must be >= 0 (got {value})")
+        check(p, self.k_epochs >= 1, f"k_epochs must be >= 1 (got {self.k_epochs})")
+        check(p, self.temperature > 0, f"temperature must be > 0 (got {self.temperature})")
+        check(p, self.test_samples >= 2, f"test_samples must be >= 2 (got {self.test_samples})")
+        check(
             p,
             self.checkpoint_every >= 1,
             f"checkpoint_every must be >= 1 (got {self.checkpoint_every})",
         )
-        _check(
+        check(
             p,
             0 <= self.rollout_update_rate < 1,
             f"rollout_update_rate must be in [0, 1) (got {self.rollout_update_rate})",
         )
         for name in ("num_negatives", "num_positives", "d_pretrain_epochs"):
             value = getattr(self, name)
-            _check(p, value is None or value >= 1, f"{name} must be >= 1 (got {value})")
-        _check(
+            check(p, value is None or value >= 1, f"{name} must be >= 1 (got {value})")
+        check(
             p,
             self.score_dtype in ("float32", "bfloat16"),
             f"score_dtype must be float32 or bfloat16 (got {self.score_dtype!r})",
         )
-        _check(
+        check(
             p,
             self.d_dtype in ("float32", "bfloat16"),
             f"d_dtype must be float32 or bfloat16 (got {self.d_dtype!r})",
         )
-        _raise("schedule", p)
+        raise_if_any("schedule", p)
 
     @property
     def d_pretrain_k(self) -> int:
         """Epochs per D pre-training round: k unless set (the official code writes 3 in both
         loops); Figure 3's presets set it, their strategies varying only the adversarial k."""
         return self.d_pretrain_epochs or self.k_epochs
-
-
-# What trains G after the shared MLE pre-training: SeqGAN and the paper's baselines (§4, Table 1)
-# plus two controls the paper lacks: `constant` (Q = 1: policy gradient without D) and
-# `shuffled` (SeqGAN's own Q, permuted across the batch at every position before each update:
-# SeqGAN's reward scale and step sizes with no per-sequence information) and `row_shuffled`
-# (SeqGAN's Q rows permuted whole across the batch: each sequence gets another sequence's entire
-# row, so SeqGAN's per-sequence concentration of reward survives but not its link to the sequence).
-# Each method's traits, read through MethodConfig's properties (nothing else tests names):
-# how G is updated after pre-training (pg: REINFORCE, mle: MLE epochs, none: not at all) and
-# what Q is (d: D over Monte Carlo roll-outs, bleu: BLEU of roll-outs, constant: 1 everywhere).
-_TRAITS = {  # name: (update, Q)
-    "seqgan": ("pg", "d"),
-    "shuffled": ("pg", "d"),  # ... permuted across the batch before the update (rewards.py)
-    "row_shuffled": ("pg", "d"),  # ... its rows permuted whole across the batch (rewards.py)
-    "mle": ("mle", None),
-    "ss": ("mle", None),  # ... with scheduled sampling's inputs
-    "pg_bleu": ("pg", "bleu"),
-    "constant": ("pg", "constant"),
-    "random": ("none", None),
-}
-METHODS = tuple(_TRAITS)
-# Reward variants (ours, not the paper's): what D's roll-out estimate Q becomes before the update
-# (rewards.py). `reward`: d = Q itself (the paper), logit = log Q/(1-Q), maligan = MaliGAN's
-# normalised weights; `reward_baseline`: batch-mean subtracts the per-position batch mean.
-REWARDS = ("d", "logit", "maligan")
-BASELINES = ("none", "batch-mean")
-# Experiment method names `BASE+VARIANT` (e.g. seqgan+logit): the MethodConfig fields they set.
-VARIANTS = {
-    "baseline": {"reward_baseline": "batch-mean"},
-    "logit": {"reward": "logit", "reward_baseline": "batch-mean"},
-    "maligan": {"reward": "maligan"},
-}
-
-
-@dataclass(frozen=True)
-class MethodConfig:
-    """The training method; every method shares the task, generator and MLE pre-training."""
-
-    # seqgan; baselines mle, ss, pg_bleu, random; controls constant, shuffled, row_shuffled
-    name: str = "seqgan"
-    bleu_n: int = 3  # PG-BLEU: the paper-era code's BLEU-3 weights
-    bleu_references: float = 0.4  # PG-BLEU: references = this fraction of S, drawn at random
-    bleu_smoothing: str = "method1"  # nltk SmoothingFunction().method1 (a zero 3-gram count != 0)
-    ss_decay: float = 0.002  # scheduled sampling: omega falls from 1 by this per epoch (paper)
-    constant_reward: float = 1.0  # the constant-reward control's Q for every token
-    # d (the paper: Q = D's P(real), averaged over roll-outs); ours, not the paper's: logit
-    # (log D/(1-D)) or maligan (MaliGAN's normalised weights D/(1-D) over the batch)
-    reward: str = "d"
-    # none (the paper) or batch-mean (ours: a REINFORCE baseline, Q's per-position batch mean)
-    reward_baseline: str = "none"
-
-    def __post_init__(self) -> None:
-        p: list[str] = []
-        _check(
-            p,
-            self.name in METHODS,
-            f"method must be one of {', '.join(METHODS)} (got {self.name!r})",
-        )
-        _check(
-            p,
-            self.reward in REWARDS,
-            f"reward must be one of {', '.join(REWARDS)} (got {self.reward!r})",
-        )
-        _check(
-            p,
-            self.reward_baseline in BASELINES,
-            f"reward_baseline must be one of {', '.join(BASELINES)} (got {self.reward_baseline!r})",
-        )
-        _check(
-            p,
-            self.reward == "d" or self.uses_discriminator,
-            f"reward {self.reward} transforms D's scores; method {self.name} has no D",
-        )
-        _check(
-            p,
-            self.reward_baseline == "none" or self.q_source in ("d", "bleu"),
-            f"reward_baseline {self.reward_baseline} needs a policy-gradient method with a "
-            f"varying reward (seqgan, shuffled, row_shuffled, pg_bleu), not {self.name}",
-        )
-        _check(p, 1 <= self.bleu_n <= 5, f"bleu_n must be in 1..5 (got {self.bleu_n})")
-        _check(
-            p,
-            0 < self.bleu_references <= 1,
-            f"bleu_references must be in (0, 1] (got {self.bleu_references})",
-        )
-        _check_smoothing(p, self.bleu_smoothing)
-        _check(p, 0 <= self.ss_decay <= 1, f"ss_decay must be in [0, 1] (got {self.ss_decay})")
-        _raise("method config", p)
-
-    @property
-    def trains(self) -> bool:
-        """False for `random`, the paper's random-token baseline: G as initialised."""
-        return _TRAITS[self.name][0] != "none"
-
-    @property
-    def policy_gradient(self) -> bool:
-        return _TRAITS[self.name][0] == "pg"
-
-    @property
-    def q_source(self) -> str | None:
-        """What Q is: d (D over roll-outs), bleu (BLEU of roll-outs), constant, or None."""
-        return _TRAITS[self.name][1]
-
-    @property
-    def uses_discriminator(self) -> bool:
-        return self.q_source == "d"
-
-    @property
-    def uses_rollouts(self) -> bool:
-        return self.q_source in ("d", "bleu")
-
-    @property
-    def scheduled_sampling(self) -> bool:
-        return self.name == "ss"
-
-    @property
-    def q_shuffle(self) -> str | None:
-        """How a control permutes Q across the batch before the update: `columns` (shuffled:
-        each position by its own permutation), `rows` (row_shuffled: whole rows), or None."""
-        return {"shuffled": "columns", "row_shuffled": "rows"}.get(self.name)
-
-    @property
-    def is_variant(self) -> bool:
-        """True when the reward is one of ours rather than the paper's."""
-        return self.reward != "d" or self.reward_baseline != "none"
-
-
-def method_named(base: MethodConfig, name: str) -> MethodConfig:
-    """`base` as the experiment method `name`: a method (seqgan) or METHOD+VARIANT
-    (seqgan+baseline, seqgan+logit, seqgan+maligan, shuffled+baseline, ...)."""
-    method, _, variant = name.partition("+")
-    if variant and variant not in VARIANTS:
-        raise ConfigError(
-            f"unknown reward variant {variant!r} in {name!r}; choose from {', '.join(VARIANTS)}"
-        )
-    changes = {"reward": "d", "reward_baseline": "none", **VARIANTS.get(variant, {})}
-    return replace(base, name=method, **changes)
 
 
 @dataclass(frozen=True)
@@ -418,18 +260,18 @@ class RunConfig:
     def __post_init__(self) -> None:
         p: list[str] = []
         too_long = [h for h in self.discriminator.filter_sizes if h > self.task.seq_len]
-        _check(
+        check(
             p,
             not too_long,
             f"filter sizes {too_long} are longer than the sequence length T = {self.task.seq_len}",
         )
-        _check(
+        check(
             p,
             self.device in ("auto", "cpu", "cuda"),
             f"device must be auto, cpu or cuda (got {self.device!r})",
         )
-        _check(p, self.seed >= 0, f"seed must be >= 0 (got {self.seed})")
-        _raise("run config", p)
+        check(p, self.seed >= 0, f"seed must be >= 0 (got {self.seed})")
+        raise_if_any("run config", p)
 
     @property
     def num_negatives(self) -> int:

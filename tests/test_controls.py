@@ -8,6 +8,7 @@ from seqgan_ray import config as C
 from seqgan_ray import presets
 from seqgan_ray.core import diagnostics, rewards
 from seqgan_ray.core.learner import Learner
+from seqgan_ray.methods import MethodConfig, method_named
 from seqgan_ray.tasks.synthetic import SyntheticTask
 
 B, T = 64, 20
@@ -48,9 +49,9 @@ def test_row_shuffle_hands_each_sequence_another_sequences_whole_row():
 
 def test_row_control_keeps_seqgans_concentration_and_the_column_control_spreads_it():
     q = concentrated_q()
-    seqgan = rewards.policy_weights(q, C.MethodConfig(), KEY)
-    rows = rewards.policy_weights(q, C.method_named(C.MethodConfig(), "row_shuffled"), KEY)
-    cols = rewards.policy_weights(q, C.method_named(C.MethodConfig(), "shuffled"), KEY)
+    seqgan = rewards.policy_weights(q, MethodConfig(), KEY)
+    rows = rewards.policy_weights(q, method_named(MethodConfig(), "row_shuffled"), KEY)
+    cols = rewards.policy_weights(q, method_named(MethodConfig(), "shuffled"), KEY)
     assert torch.equal(seqgan, q)
     assert sequence_ess(rows) == pytest.approx(sequence_ess(seqgan), rel=1e-12)
     assert sequence_ess(seqgan) < 0.3  # concentrated: a few sequences carry the batch

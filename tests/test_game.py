@@ -12,6 +12,7 @@ from seqgan_ray.core import diagnostics, rewards
 from seqgan_ray.core.learner import Learner
 from seqgan_ray.driver.rundir import read_metrics
 from seqgan_ray.driver.trainer import train
+from seqgan_ray.methods import MethodConfig, method_named
 from seqgan_ray.tasks.synthetic import SyntheticTask
 
 
@@ -62,11 +63,11 @@ def test_shuffle_keeps_each_positions_values_and_changes_their_assignment():
 
 
 def test_shuffled_method_updates_with_permuted_q():
-    method = C.method_named(C.MethodConfig(), "shuffled")
+    method = method_named(MethodConfig(), "shuffled")
     q = torch.rand(8, 4, generator=torch.Generator().manual_seed(1))
     key = (1, "shuffle", 0, 0)
     assert torch.equal(rewards.policy_weights(q, method, key), rewards.shuffle_q(q, key))
-    assert torch.equal(rewards.policy_weights(q, C.MethodConfig(), key), q)  # SeqGAN: Q itself
+    assert torch.equal(rewards.policy_weights(q, MethodConfig(), key), q)  # SeqGAN: Q itself
 
 
 # --- reward variants ----------------------------------------------------------------------------
@@ -94,17 +95,17 @@ def test_batch_mean_baseline_by_hand():
 
 def test_variant_methods_compose_transform_then_baseline():
     q = torch.tensor([[0.5, 0.75], [0.75, 0.5], [0.9, 0.1]])
-    logit = C.method_named(C.MethodConfig(), "seqgan+logit")
+    logit = method_named(MethodConfig(), "seqgan+logit")
     assert (logit.reward, logit.reward_baseline, logit.is_variant) == ("logit", "batch-mean", True)
     expected = rewards.batch_mean_baseline(rewards.logit_q(q))
     assert torch.equal(rewards.policy_weights(q, logit, ()), expected)
     assert torch.allclose(expected.sum(dim=0), torch.zeros(2), atol=1e-6)
-    maligan = C.method_named(C.MethodConfig(), "seqgan+maligan")
+    maligan = method_named(MethodConfig(), "seqgan+maligan")
     torch.testing.assert_close(rewards.policy_weights(q, maligan, ()).sum(dim=0), torch.ones(2))
     with pytest.raises(C.ConfigError, match="method mle has no D"):
-        C.method_named(C.MethodConfig(), "mle+logit")
+        method_named(MethodConfig(), "mle+logit")
     with pytest.raises(C.ConfigError, match="unknown reward variant"):
-        C.method_named(C.MethodConfig(), "seqgan+gail")
+        method_named(MethodConfig(), "seqgan+gail")
 
 
 # --- diagnostics --------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from seqgan_ray import config as C
 from seqgan_ray import presets
 from seqgan_ray.driver.rundir import read_metrics
 from seqgan_ray.driver.trainer import train
+from seqgan_ray.methods import method_named
 
 PNG = b"\x89PNG"
 
@@ -107,7 +108,7 @@ def test_several_runs_side_by_side(tmp_path, capsys):
         cfg = C.override(presets.TINY, "schedule", g_steps=g, d_steps=d, k_epochs=k)
         train(cfg, tmp_path / name, show_progress=False)
     mle = tmp_path / "mle"
-    mle_cfg = C.replace(presets.TINY, method=C.method_named(presets.TINY.method, "mle"))
+    mle_cfg = C.replace(presets.TINY, method=method_named(presets.TINY.method, "mle"))
     train(mle_cfg, mle, show_progress=False)
     runs = [tmp_path / name for name in strategies]
     code, _, err = run_cli(capsys, "report", *runs)

@@ -12,13 +12,14 @@ import typer
 from seqgan_ray import api, presets
 from seqgan_ray import config as C
 from seqgan_ray.cli.options import Flags, Overrides, opt
+from seqgan_ray.methods import MethodConfig
 
 RUN_FLAGS = Flags("run", C.RunConfig, ("seed", "device"))
-# --method takes a method or METHOD+VARIANT (C.method_named); --reward logit comes with its
+# --method takes a method or METHOD+VARIANT (methods.method_named); --reward logit comes with its
 # baseline (with_overrides), as issue 15 meant it
 METHOD_FLAGS = Flags(
     "method",
-    C.MethodConfig,
+    MethodConfig,
     ("name", "reward", "reward_baseline"),
     rename={"name": "method"},
     extra_help={

@@ -1,8 +1,8 @@
 """Command-line options generated from dataclasses, so that each flag has one source.
 
 Two kinds of source (as cleanrl's dataclass + tyro, but with typer):
-- `Flags`: fields of a config section (config.py) become `--field-name VALUE` with default None
-  (= keep the preset's or config file's value) and the field's comment in config.py as help
+- `Flags`: fields of a config section (config.py, methods.py) become `--field-name VALUE` with
+  default None (= keep the preset's or config file's value) and the field's comment as help
   (the comment at the end of its line, else the comment lines right above it); the command gets
   the flags given as `{section: {field: value}}`.
 - a command's own options: a dataclass in the cli module whose fields are made with `opt`
@@ -69,7 +69,7 @@ def field_comments(cls: type) -> dict[str, str]:
 
 
 def flag_params(flags: Flags) -> list[tuple[inspect.Parameter, str]]:
-    """(parameter, field) per flag: typed `T | None`, default None, help from config.py."""
+    """(parameter, field) per flag: typed `T | None`, default None, help from its comment."""
     hints = typing.get_type_hints(flags.cls)
     helps = field_comments(flags.cls)
     out = []

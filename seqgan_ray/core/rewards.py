@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import torch
 
-from seqgan_ray.config import MethodConfig
 from seqgan_ray.core.sampling import keyed_generator
+from seqgan_ray.methods import MethodConfig
 
 EPS = 1e-6  # P(real) is clamped to [EPS, 1 - EPS]: D(Y) = 1.0 exactly happens in float32
 

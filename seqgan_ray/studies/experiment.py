@@ -28,10 +28,11 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from seqgan_ray.atomic import atomic_write
-from seqgan_ray.config import METHODS, VARIANTS, RunConfig, method_named, override
+from seqgan_ray.config import RunConfig, override
 from seqgan_ray.core.process import usable_cpus
 from seqgan_ray.driver.rundir import RunDir, read_metrics
 from seqgan_ray.errors import UserError
+from seqgan_ray.methods import METHODS, VARIANTS, method_named
 from seqgan_ray.studies.plots import plot_diagnostics, plot_learning_curves
 from seqgan_ray.studies.results_md import render_results
 from seqgan_ray.studies.sample_checks import experiment_checks
