@@ -71,7 +71,9 @@ def over_quote(method: str) -> str:
 README_SETS = (
     ("poems", "bleu2", "Chinese quatrains (BLEU-2)"),
     ("nottingham", "bleu4", "Nottingham (BLEU-4)"),
+    ("obama", "bleu3", "Obama (BLEU-3)"),
 )
+SETS = tuple(n for n, _, _ in README_SETS)
 README_METHODS = (("seqgan", "**SeqGAN**"), ("mle", "MLE (40 more epochs)"), ("shuffled", "`shuffled`"),
                   ("row_shuffled", "`row_shuffled`"))  # fmt: skip
 
@@ -103,9 +105,9 @@ def readme_fmt(method: str) -> str:
 
 
 def below_pretrained_g() -> tuple[int, int]:
-    """Poems and Nottingham: seeds whose SeqGAN tau = 1 point is not above the pre-trained G's
-    front, of all their seeds."""
-    cells = [front_cell(n, "pretrained_g", "seqgan") for n in ("poems", "nottingham")]
+    """Every data set: seeds whose SeqGAN tau = 1 point is not above the pre-trained G's front,
+    of all their seeds."""
+    cells = [front_cell(n, "pretrained_g", "seqgan") for n in SETS]
     return sum(c[1] - c[0] for c in cells), sum(c[1] for c in cells)
 
 
@@ -131,12 +133,16 @@ FIGURES: list[Figure] = [
     Figure("README.md", "level on poems (paired p {}, the paper's gap +0.072) and on Nottingham (paired p {}, the paper's +0.020)",
            "real-data/*/results.json", "t_tests_vs_seqgan.mle.paired.p", lambda: tuple(
                over(n)["t_tests_vs_seqgan"]["mle"]["paired"]["p"] for n in ("poems", "nottingham")), ".3f"),
+    Figure("README.md", "above MLE on Obama ({} ± {} against {} ± {}, paired p {}; the paper's gap +0.037)",
+           "real-data/obama/results.json", "seqgan, mle mean ± CI, paired p", lambda: (
+               *mean_ci(per_seed("obama", "seqgan", "bleu3")), *mean_ci(per_seed("obama", "mle", "bleu3")),
+               over("obama")["t_tests_vs_seqgan"]["mle"]["paired"]["p"]), ".3f"),
     *(Figure(page, quote, "real-data/*/frontier.json", "seqgan's seeds below the pre-trained G's front (not above it), of all seeds",
              lambda: below_pretrained_g(), "d")
       for page, quote in (("README.md", "below the pre-trained G's front in {} of {}"),
                           ("docs/real-data.md", "τ = 1 point lies below the pre-trained G's front in {} of {} (set, seed) pairs"))),
     Figure("README.md", "above tuned MLE's in {} of {}", "real-data/*/frontier.json", "seqgan's seeds above tuned MLE's front, of all",
-           lambda: tuple(sum(front_cell(n, "temperature_tuned_mle", "seqgan")[i] for n in ("poems", "nottingham")) for i in (0, 1)), "d"),
+           lambda: tuple(sum(front_cell(n, "temperature_tuned_mle", "seqgan")[i] for n in SETS) for i in (0, 1)), "d"),
     *(Figure(page, "{}–{} tokens", "real-data/poems/results.json", "checks: smallest and largest mean length of the methods' samples",
              lambda: (min(lengths := [c["length"] for cs in over("poems")["checks"].values() for m, c in cs.items() if m not in ("test split", "pretrain")]),
                       max(lengths)), ".1f") for page in ("README.md", "docs/real-data.md")),
@@ -168,7 +174,7 @@ FIGURES: list[Figure] = [
     # docs/real-data.md: results over seeds 88, 89, 90 (docs/real-data/<set>/results.json, frontier.json)
     *(Figure("docs/real-data.md", over_quote(m), f"real-data/{n}/results.json + frontier.json", "paper, mean ± CI, per seed, "
              "paired p, NLL-test mean ± CI, front cells", lambda n=n, m=m, k=k: over_row(n, m, k), over_fmt(m))
-      for n, k in (("nottingham", "bleu4"),) for m in ("seqgan", "shuffled", "row_shuffled", "mle")),
+      for n, k in (("nottingham", "bleu4"), ("obama", "bleu3")) for m in ("seqgan", "shuffled", "row_shuffled", "mle")),
     Figure("docs/real-data.md", "wall time {} min for the three; the pre-trained G after 30 MLE epochs: BLEU-4 {} ± {}, per seed {}, {}, {}):",
            "real-data/nottingham/results.json", "wall_s / 60, after_mle of each seed", lambda: (
                over("nottingham")["wall_s"] / 60, *mean_ci(per_seed("nottingham", "pretrain", "")),
@@ -186,6 +192,38 @@ FIGURES: list[Figure] = [
     Figure("docs/real-data.md", "{} % for `shuffled` in seed 89 and {} % for `row_shuffled` in seed 90", "real-data/nottingham/results.json",
            "checks: distinct", lambda: (100 * over("nottingham")["checks"]["89"]["shuffled"]["distinct"],
                                         100 * over("nottingham")["checks"]["90"]["row_shuffled"]["distinct"]), ".1f"),
+    # docs/real-data.md: Obama over seeds, its verdict and the checks that show its collapse
+    Figure("docs/real-data.md", "wall time {} min for the three; the pre-trained G after 30 MLE epochs: BLEU-3 {} ± {}, per seed {}, {}, {}):",
+           "real-data/obama/results.json", "wall_s / 60, after_mle of each seed", lambda: (
+               over("obama")["wall_s"] / 60, *mean_ci(per_seed("obama", "pretrain", "")),
+               *per_seed("obama", "pretrain", "")), ".1f|.3f|.3f|.3f|.3f|.3f"),
+    Figure("docs/real-data.md", "SeqGAN is above MLE on BLEU-3 ({} ± {} against {} ± {}, paired p {}) and above the pre-trained G it starts from ({})",
+           "real-data/obama/results.json", "seqgan, mle mean ± CI, paired p, pre-trained G's mean", lambda: (
+               *mean_ci(per_seed("obama", "seqgan", "bleu3")), *mean_ci(per_seed("obama", "mle", "bleu3")),
+               over("obama")["t_tests_vs_seqgan"]["mle"]["paired"]["p"], mean_ci(per_seed("obama", "pretrain", ""))[0]), ".3f"),
+    *(Figure("docs/real-data.md", f"| {m} | {{}} / {{}} / {{}} | {{}} % / {{}} % / {{}} % | {{}} % / {{}} % / {{}} % | {{}} % / {{}} % / {{}} % | {{}} % / {{}} % / {{}} % |",
+             "real-data/obama/results.json", f"checks of {m} per seed: length, short, distinct, in_train, in_test", lambda m=m: tuple(
+                 (1 if k == "length" else 100) * over("obama")["checks"][str(s)][m if m != "pre-trained G" else "pretrain"][k]
+                 for k in ("length", "short", "distinct", "in_train", "in_test") for s in (88, 89, 90)), ".1f")
+      for m in ("pre-trained G", "seqgan", "shuffled", "row_shuffled", "mle", "test split")),
+    *(Figure(page, quote, "real-data/obama/results.json", "checks over seeds: seqgan's short, mle's short, seqgan's distinct, in_test; ranges",
+             lambda: tuple(100 * f(over("obama")["checks"][str(s)][m][k] for s in (88, 89, 90))
+                           for m, k in (("seqgan", "short"), ("mle", "short"), ("seqgan", "distinct"), ("seqgan", "in_test"))
+                           for f in (min, max)), ".1f")
+      for page, quote in (("README.md", "{}–{} % of at most 5 tokens (test split 2.1 %, MLE {}–{} %), {}–{} % distinct, {}–{} % verbatim test"),)),
+    Figure("docs/real-data.md", "point lies above tuned MLE's front in {} of {} seeds, yet below the pre-trained G's front in {} of {}",
+           "real-data/obama/frontier.json", "seqgan's front cells", lambda: (
+               *front_cell("obama", "temperature_tuned_mle", "seqgan")[:2],
+               *(lambda c: (c[1] - c[0], c[1]))(front_cell("obama", "pretrained_g", "seqgan"))), "d"),
+    Figure("docs/real-data.md", "a mean length of {}–{} tokens against the test split's {}", "real-data/obama/results.json",
+           "checks: seqgan's length range, test split's", lambda: (
+               min(over("obama")["checks"][str(s)]["seqgan"]["length"] for s in (88, 89, 90)),
+               max(over("obama")["checks"][str(s)]["seqgan"]["length"] for s in (88, 89, 90)),
+               over("obama")["checks"]["88"]["test split"]["length"]), ".1f"),
+    Figure("docs/real-data.md", "(p {} and {}); `shuffled` in seed 89 falls to BLEU-3 {} (mean length {} tokens)", "real-data/obama/results.json",
+           "paired p of the controls, shuffled seed 89", lambda: (
+               *(over("obama")["t_tests_vs_seqgan"][m]["paired"]["p"] for m in ("shuffled", "row_shuffled")),
+               per_seed("obama", "shuffled", "bleu3")[1], over("obama")["checks"]["89"]["shuffled"]["length"]), ".3f|.3f|.3f|.1f"),
     # docs/evaluation.md: the real-data verdict at β ← θ over seeds
     *(Figure("docs/evaluation.md", f"| {title} | {{}} of {{}} | {{}} of {{}} | {{}}, {{}}, {{}} |", f"real-data/{n}/frontier.json",
              "seqgan: seeds above the pre-trained G's and tuned MLE's fronts, gaps to the pre-trained G's", lambda n=n: (
