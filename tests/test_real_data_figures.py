@@ -111,6 +111,30 @@ def below_pretrained_g() -> tuple[int, int]:
     return sum(c[1] - c[0] for c in cells), sum(c[1] for c in cells)
 
 
+def wall_figure(name: str, metric: str) -> Figure:
+    """docs/real-data.md's heading line of a set over seeds: wall time, the pre-trained G's value."""
+    return Figure("docs/real-data.md", f"wall time {{}} min for the three; the pre-trained G after 30 MLE epochs: {metric} {{}} ± {{}}, per seed {{}}, {{}}, {{}}):",
+                  f"real-data/{name}/results.json", "wall_s / 60, after_mle of each seed", lambda: (
+                      over(name)["wall_s"] / 60, *mean_ci(per_seed(name, "pretrain", "")),
+                      *per_seed(name, "pretrain", "")), ".1f|.3f|.3f|.3f|.3f|.3f")  # fmt: skip
+
+
+def versus_mle_figure(name: str, key: str, quote: str) -> Figure:
+    """A verdict's SeqGAN and MLE mean ± CI, their paired p and the pre-trained G's mean."""
+    return Figure("docs/real-data.md", quote, f"real-data/{name}/results.json", "seqgan, mle mean ± CI, paired p, pre-trained G's mean", lambda: (
+        *mean_ci(per_seed(name, "seqgan", key)), *mean_ci(per_seed(name, "mle", key)),
+        over(name)["t_tests_vs_seqgan"]["mle"]["paired"]["p"], mean_ci(per_seed(name, "pretrain", ""))[0]), ".3f")  # fmt: skip
+
+
+def checks_figures(name: str, keys: tuple[str, ...]) -> list[Figure]:
+    """docs/real-data.md's checks table of a set: a row per source, a cell per key, seeds 88/89/90."""
+    cells = " | ".join("{} / {} / {}" if k == "length" else "{} % / {} % / {} %" for k in keys)
+    return [Figure("docs/real-data.md", f"| {m} | {cells} |", f"real-data/{name}/results.json", f"checks of {m} per seed: {', '.join(keys)}",
+                   lambda m=m: tuple((1 if k == "length" else 100) * over(name)["checks"][str(s)][m if m != "pre-trained G" else "pretrain"][k]
+                                     for k in keys for s in (88, 89, 90)), ".1f")
+            for m in ("pre-trained G", "seqgan", "shuffled", "row_shuffled", "mle", "test split")]  # fmt: skip
+
+
 FIGURES: list[Figure] = [
     # real data with β blended at 0.8 (docs/real-data/beta-0.8), seed 88
     *(Figure("docs/real-data.md", "| {} | **{}** |", f"real-data/beta-0.8/{name}/results.json", f"mle then seqgan final {key}",
@@ -166,23 +190,13 @@ FIGURES: list[Figure] = [
            lambda: tuple(over("poems")["t_tests_vs_seqgan"][m]["paired"]["p"] for m in ("shuffled", "row_shuffled")), ".3f"),
     Figure("docs/real-data.md", "the row control's high seeds ({}, {})", "real-data/poems/results.json", "row_shuffled seeds 88, 89",
            lambda: per_seed("poems", "row_shuffled", "bleu2")[:2], ".3f"),
-    *(Figure("docs/real-data.md", f"| {m} | {{}} / {{}} / {{}} | {{}} % / {{}} % / {{}} % | {{}} % / {{}} % / {{}} % | {{}} % / {{}} % / {{}} % |",
-             "real-data/poems/results.json", f"checks of {m} per seed: length, distinct, in_train, in_test", lambda m=m: tuple(
-                 (1 if k == "length" else 100) * over("poems")["checks"][str(s)][m if m != "pre-trained G" else "pretrain"][k]
-                 for k in ("length", "distinct", "in_train", "in_test") for s in (88, 89, 90)), ".1f")
-      for m in ("pre-trained G", "seqgan", "shuffled", "row_shuffled", "mle", "test split")),
+    *checks_figures("poems", ("length", "distinct", "in_train", "in_test")),
     # docs/real-data.md: results over seeds 88, 89, 90 (docs/real-data/<set>/results.json, frontier.json)
     *(Figure("docs/real-data.md", over_quote(m), f"real-data/{n}/results.json + frontier.json", "paper, mean ± CI, per seed, "
              "paired p, NLL-test mean ± CI, front cells", lambda n=n, m=m, k=k: over_row(n, m, k), over_fmt(m))
       for n, k in (("nottingham", "bleu4"), ("obama", "bleu3")) for m in ("seqgan", "shuffled", "row_shuffled", "mle")),
-    Figure("docs/real-data.md", "wall time {} min for the three; the pre-trained G after 30 MLE epochs: BLEU-4 {} ± {}, per seed {}, {}, {}):",
-           "real-data/nottingham/results.json", "wall_s / 60, after_mle of each seed", lambda: (
-               over("nottingham")["wall_s"] / 60, *mean_ci(per_seed("nottingham", "pretrain", "")),
-               *per_seed("nottingham", "pretrain", "")), ".1f|.3f|.3f|.3f|.3f|.3f"),
-    Figure("docs/real-data.md", "SeqGAN is level with MLE ({} ± {} against {} ± {}, paired p {}) and with the pre-trained G it starts from ({})",
-           "real-data/nottingham/results.json", "seqgan, mle mean ± CI, paired p, pre-trained G's mean", lambda: (
-               *mean_ci(per_seed("nottingham", "seqgan", "bleu4")), *mean_ci(per_seed("nottingham", "mle", "bleu4")),
-               over("nottingham")["t_tests_vs_seqgan"]["mle"]["paired"]["p"], mean_ci(per_seed("nottingham", "pretrain", ""))[0]), ".3f"),
+    wall_figure("nottingham", "BLEU-4"),
+    versus_mle_figure("nottingham", "bleu4", "SeqGAN is level with MLE ({} ± {} against {} ± {}, paired p {}) and with the pre-trained G it starts from ({})"),
     Figure("docs/real-data.md", "by {}–{} BLEU-4", "real-data/nottingham/frontier.json", "smallest and largest -gap of seqgan at tau = 1",
            lambda: (min(g for ref in ("pretrained_g", "temperature_tuned_mle") for g in front_cell("nottingham", ref, "seqgan")[2:]) * -1,
                     max(g for ref in ("pretrained_g", "temperature_tuned_mle") for g in front_cell("nottingham", ref, "seqgan")[2:]) * -1)[::-1], ".3f"),
@@ -193,19 +207,9 @@ FIGURES: list[Figure] = [
            "checks: distinct", lambda: (100 * over("nottingham")["checks"]["89"]["shuffled"]["distinct"],
                                         100 * over("nottingham")["checks"]["90"]["row_shuffled"]["distinct"]), ".1f"),
     # docs/real-data.md: Obama over seeds, its verdict and the checks that show its collapse
-    Figure("docs/real-data.md", "wall time {} min for the three; the pre-trained G after 30 MLE epochs: BLEU-3 {} ± {}, per seed {}, {}, {}):",
-           "real-data/obama/results.json", "wall_s / 60, after_mle of each seed", lambda: (
-               over("obama")["wall_s"] / 60, *mean_ci(per_seed("obama", "pretrain", "")),
-               *per_seed("obama", "pretrain", "")), ".1f|.3f|.3f|.3f|.3f|.3f"),
-    Figure("docs/real-data.md", "SeqGAN is above MLE on BLEU-3 ({} ± {} against {} ± {}, paired p {}) and above the pre-trained G it starts from ({})",
-           "real-data/obama/results.json", "seqgan, mle mean ± CI, paired p, pre-trained G's mean", lambda: (
-               *mean_ci(per_seed("obama", "seqgan", "bleu3")), *mean_ci(per_seed("obama", "mle", "bleu3")),
-               over("obama")["t_tests_vs_seqgan"]["mle"]["paired"]["p"], mean_ci(per_seed("obama", "pretrain", ""))[0]), ".3f"),
-    *(Figure("docs/real-data.md", f"| {m} | {{}} / {{}} / {{}} | {{}} % / {{}} % / {{}} % | {{}} % / {{}} % / {{}} % | {{}} % / {{}} % / {{}} % | {{}} % / {{}} % / {{}} % |",
-             "real-data/obama/results.json", f"checks of {m} per seed: length, short, distinct, in_train, in_test", lambda m=m: tuple(
-                 (1 if k == "length" else 100) * over("obama")["checks"][str(s)][m if m != "pre-trained G" else "pretrain"][k]
-                 for k in ("length", "short", "distinct", "in_train", "in_test") for s in (88, 89, 90)), ".1f")
-      for m in ("pre-trained G", "seqgan", "shuffled", "row_shuffled", "mle", "test split")),
+    wall_figure("obama", "BLEU-3"),
+    versus_mle_figure("obama", "bleu3", "SeqGAN is above MLE on BLEU-3 ({} ± {} against {} ± {}, paired p {}) and above the pre-trained G it starts from ({})"),
+    *checks_figures("obama", ("length", "short", "distinct", "in_train", "in_test")),
     *(Figure(page, quote, "real-data/obama/results.json", "checks over seeds: seqgan's short, mle's short, seqgan's distinct, in_test; ranges",
              lambda: tuple(100 * f(over("obama")["checks"][str(s)][m][k] for s in (88, 89, 90))
                            for m, k in (("seqgan", "short"), ("mle", "short"), ("seqgan", "distinct"), ("seqgan", "in_test"))
