@@ -4,6 +4,7 @@ and bad data directories as one clear error."""
 import json
 import random
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +19,7 @@ from seqgan_ray.core.bleu import BleuScorer, strip_at
 from seqgan_ray.core.tables import from_table, read_table
 from seqgan_ray.driver.rundir import read_metrics
 from seqgan_ray.studies.experiment import PAPER_REAL, render_results
-from seqgan_ray.studies.sample_checks import checks
+from seqgan_ray.studies.sample_checks import checks, render_checks
 from seqgan_ray.tasks.corpus import read_data_config
 from seqgan_ray.tasks.music import keys_to_midi, melody_keys, pitch_mse
 from seqgan_ray.tasks.text import detokenize, load_vocab
@@ -189,6 +190,8 @@ def test_experiment_text_compares_seqgan_and_mle_on_per_sequence_bleu(text_data,
             "distinct": len(set(lines)) / len(lines),
             "in_train": np.mean([x in split["train"] for x in lines]),
             "in_test": np.mean([x in split["test"] for x in lines]),
+            "repeat": np.mean([Counter(x.split()).most_common(1)[0][1] / len(x.split())
+                               for x in lines if x]),
         })  # fmt: skip
     assert checks["test split"]["in_test"] == 1.0
     # run again on a copy of the data directory elsewhere (a seed banked on another machine):
@@ -203,10 +206,25 @@ def test_experiment_text_compares_seqgan_and_mle_on_per_sequence_bleu(text_data,
 
 
 def test_sample_checks_count_a_hand_case():
-    rows = [(1, 2), (1, 2), (3,), (4, 5, 6, 7, 8, 9)]
+    rows = [(1, 2), (1, 2), (3,), (4, 4, 4, 4, 8, 9), ()]
     found = checks(rows, train={(1, 2), (7,)}, test={(3,)})
-    assert found == {"n": 4, "length": 2.75, "short": 0.75, "distinct": 0.75, "in_train": 0.5,
-                     "in_test": 0.25}  # fmt: skip
+    # top token: 1/2, 1/2, 1, 4/6 over the four non-empty rows (one note held = 1.0)
+    assert found == pytest.approx({"n": 5, "length": 2.2, "short": 0.8, "distinct": 0.8,
+                                   "in_train": 0.4, "in_test": 0.2, "repeat": (0.5 + 0.5 + 1 + 4 / 6) / 4})  # fmt: skip
+
+
+def test_checks_of_a_seed_banked_before_the_top_token_share_render_as_a_dash():
+    old = {
+        "pretrain": {"length": 20.0, "short": 0.0, "distinct": 1.0, "in_train": 0.0, "in_test": 0.0}
+    }
+    new = {"pretrain": {**old["pretrain"], "repeat": 0.25}}
+    lines = render_checks({"88": old, "89": new})
+    assert (
+        lines[-1]
+        == "| pre-trained G | 20.0 / 20.0 | 0.0 % / 0.0 % | 100.0 % / 100.0 % | 0.0 % / 0.0 % | 0.0 % / 0.0 % | – / 25.0 % |"
+    )
+    assert "banked before it was counted" in lines[1]
+    assert "banked before" not in render_checks({"89": new})[1]
 
 
 def test_paper_numbers_stand_beside_ours_in_a_real_data_table():

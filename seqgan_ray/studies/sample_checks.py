@@ -1,10 +1,13 @@
-"""What BLEU does not see in a method's final samples: their length, how many are distinct, and
-how many are verbatim copies of a training or test sequence.
+"""What BLEU does not see in a method's final samples: their length, how many are distinct, how
+many are verbatim copies of a training or test sequence, and how much of each one is a single
+repeated token.
 
 BLEU against the whole test split takes each sample's brevity penalty from the *closest*
 reference length, so a generator that collapses onto short stock lines the data also holds
 ("Thank you.") scores well (Obama at β = 0.8, docs/real-data.md). These checks are what exposed
-that collapse; every real-data experiment reports them per method, beside the same numbers for
+that collapse. On fixed-length data (music) a generator can collapse *within* a sequence
+instead, onto one note held for the whole line, which length and distinctness do not show: the
+share of each sample taken by its most frequent token does. Every real-data experiment reports them per method, beside the same numbers for
 the test split itself, from the samples each run writes (samples.txt: the final evaluation's
 first 10,000).
 """
@@ -24,9 +27,11 @@ SHORT = 5  # tokens: "short" as the Obama collapse was measured (test split 2.1 
 def checks(rows: Sequence[tuple], train: set[tuple], test: set[tuple]) -> dict[str, float]:
     """Shares of `rows` (token tuples before `<end>`) and their mean length: `short` (at most
     SHORT tokens), `distinct` (distinct rows / rows), `in_train` / `in_test` (rows equal to
-    some training / test sequence)."""
+    some training / test sequence), and `repeat`: the mean over non-empty rows of the share of
+    a row taken by its most frequent token (1.0 for a row of one token repeated)."""
     n = len(rows)
     lengths = np.fromiter(map(len, rows), dtype=np.int64, count=n)
+    top = [np.unique(r, return_counts=True)[1].max() / len(r) for r in rows if r]
     return {
         "n": n,
         "length": float(lengths.mean()),
@@ -34,6 +39,7 @@ def checks(rows: Sequence[tuple], train: set[tuple], test: set[tuple]) -> dict[s
         "distinct": len(set(rows)) / n,
         "in_train": sum(r in train for r in rows) / n,
         "in_test": sum(r in test for r in rows) / n,
+        "repeat": float(np.mean(top)) if top else float("nan"),
     }
 
 
@@ -68,20 +74,23 @@ def render_checks(per_seed: dict[str, dict[str, dict]]) -> list[str]:
     """results.md's lines for the checks: one row per source, a cell per seed ("a / b / c")."""
     sources = list(next(iter(per_seed.values())))
     seeds = f" (seeds {', '.join(per_seed)})" if len(per_seed) > 1 else ""
+    older = any("repeat" not in c for checks in per_seed.values() for c in checks.values())
+    older = " (– where a seed was banked before it was counted)" if older else ""
     lines = [
         "",
         f"What BLEU does not see{seeds}: the final samples' mean length in tokens, the shares "
-        f"of at most {SHORT} tokens and of distinct samples, and of verbatim copies of a training "
-        "or a test sequence.",
+        f"of at most {SHORT} tokens and of distinct samples, of verbatim copies of a training "
+        "or a test sequence, and the mean share of a sample taken by its most frequent token"
+        f"{older}.",
         "",
-        "| samples | mean length | short | distinct | in train | in test |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| samples | mean length | short | distinct | in train | in test | top token |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for source in sources:
         found = [c[source] for c in per_seed.values() if source in c]
         cells = [" / ".join(f"{c['length']:.1f}" for c in found)]
-        for k in ("short", "distinct", "in_train", "in_test"):
-            cells.append(" / ".join(f"{100 * c[k]:.1f} %" for c in found))
+        for k in ("short", "distinct", "in_train", "in_test", "repeat"):
+            cells.append(" / ".join("–" if k not in c else f"{100 * c[k]:.1f} %" for c in found))
         name = "pre-trained G" if source == "pretrain" else source
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return lines
