@@ -253,7 +253,7 @@ def frontier_over_seeds(out: str | Path, seeds: Sequence[int]) -> dict:
         for m, r in rows.items():
             gaps = ", ".join("–" if g is None else f"{g:+.3f}" for g in r["gap_at_tau1"])
             lines.append(
-                f"| {label(m)} | {r['seeds_below_at_tau1']} of {r['seeds']} seeds | {gaps} | "
+                f"| {label(m)} | {r['seeds_below_at_tau1']} of {r['seeds']} seed{'' if r['seeds'] == 1 else 's'} | {gaps} | "
                 f"{r['points_below']} of {r['points_compared']} |"
             )
     _save(out / "frontier.json", result)

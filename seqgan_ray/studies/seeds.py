@@ -25,6 +25,11 @@ from seqgan_ray.studies.sample_checks import render_checks
 from seqgan_ray.studies.significance import paired, pooled, t_interval
 
 
+def _count(n: int, noun: str) -> str:
+    """`_count(1, "seed")` -> "1 seed", `_count(3, "seed")` -> "3 seeds"."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def parse_seeds(text: str | None) -> tuple[int, ...] | None:
     """`--seeds 88,89,90` -> (88, 89, 90); None when not given."""
     if text is None:
@@ -150,7 +155,7 @@ def render_seed_results(results: dict, format_p, column_label) -> str:
     )
     head += "".join(f" {column_label(k)} ± 95 % CI |" for k in others)
     lines = [
-        f"# {results['title']}: {label} over {len(seeds)} seeds "
+        f"# {results['title']}: {label} over {_count(len(seeds), 'seed')} "
         f"({'higher' if metric['higher'] else 'lower'} is better)",
         "",
         head,
@@ -176,7 +181,7 @@ def render_seed_results(results: dict, format_p, column_label) -> str:
     lines += [
         "",
         f"Each seed: {label} per sequence of {n:,} samples per method. ± is the half-width of the "
-        f"95 % t-interval over the {len(seeds)} seeds' means; the paired t-test compares SeqGAN's "
+        f"95 % t-interval over the seeds' means (none for one seed); the paired t-test compares SeqGAN's "
         "seed means with the method's, seed by seed; the Welch p-values compare per-sequence "
         "scores within each seed. Variants are ours, not the paper's.",
     ]
