@@ -252,8 +252,9 @@ def frontier_over_seeds(out: str | Path, seeds: Sequence[int]) -> dict:
         lines += ["| --- | --- | --- | --- |"]
         for m, r in rows.items():
             gaps = ", ".join("–" if g is None else f"{g:+.3f}" for g in r["gap_at_tau1"])
+            seeds_word = "seed" if r["seeds"] == 1 else "seeds"
             lines.append(
-                f"| {label(m)} | {r['seeds_below_at_tau1']} of {r['seeds']} seed{'' if r['seeds'] == 1 else 's'} | {gaps} | "
+                f"| {label(m)} | {r['seeds_below_at_tau1']} of {r['seeds']} {seeds_word} | {gaps} | "
                 f"{r['points_below']} of {r['points_compared']} |"
             )
     _save(out / "frontier.json", result)
