@@ -365,6 +365,27 @@ def test_a_kept_seed_takes_a_new_method_without_running_its_others(three_seeds, 
             assert added["t_tests_vs_seqgan"][m][key] == pytest.approx(want, rel=1e-9)
 
 
+def test_a_method_asked_alone_joins_the_ones_a_seed_finished_before(three_seeds, tmp_path, capsys):
+    """`--methods shuffled` on a kept seed that holds `seqgan` and `mle`: only `shuffled` runs,
+    and the seed's results (and those over seeds) still hold all three, as if asked together;
+    the kept rows (no per-sequence scores left) were dropped from results.json before."""
+    out, _, _ = three_seeds
+    unit = _kept_without(out, 1, "shuffled", tmp_path / "kept")
+    capsys.readouterr()
+    _experiment(tmp_path / "kept", "--seeds", "1", "--methods", "shuffled")
+    assert "running shuffled (1 at a time, " in capsys.readouterr().out
+    ran_together = json.loads((out / "seed-1" / "results.json").read_text())
+    added = json.loads((unit / "results.json").read_text())
+    over_seeds = json.loads((tmp_path / "kept" / "results.json").read_text())
+    assert list(added["methods"]) == list(over_seeds["methods"]) == ["seqgan", "shuffled", "mle"]
+    for m in ("seqgan", "mle", "shuffled"):
+        for key in ("nll_oracle", "std", "n", "final"):
+            assert added["methods"][m][key] == pytest.approx(ran_together["methods"][m][key])
+    assert added["t_tests_vs_seqgan"]["shuffled"]["p"] == pytest.approx(
+        ran_together["t_tests_vs_seqgan"]["shuffled"]["p"], rel=1e-9
+    )
+
+
 def test_a_kept_seed_whose_pretraining_does_not_repeat_is_refused(three_seeds, tmp_path, capsys):
     """A kept pre-training that the machine does not reproduce (another CPU type or commit;
     here its final value is altered): exit 2, one line, nothing of the kept seed changed."""

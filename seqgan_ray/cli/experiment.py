@@ -172,6 +172,7 @@ def _study(
     typer.echo((out / "results.md").read_text())
     typer.echo(f"wall time {results['wall_s'] / 60:.1f} min; results in {out}")
     if o.frontier:
+        methods = list(results["methods"])  # with those finished in earlier invocations
         t0 = time.perf_counter()
         typer.echo(f"temperature sweep over {', '.join(map(str, taus))} ...")
         units = (

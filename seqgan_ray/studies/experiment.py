@@ -228,19 +228,29 @@ def run_experiment(
             bar.advance(line)
             tick()
 
-    # 3. Results: each seed's, then (with seeds) those over seeds.
+    # 3. Results: each seed's, then (with seeds) those over seeds. A method a seed finished in
+    #    an earlier invocation stays in them beside the ones asked for now, so a study run a few
+    #    methods at a time never drops one (its row may be all that is left of it).
     if paper is None and cfg.task.kind == "synthetic":
         paper = {"nll_oracle": PAPER_TABLE1}
     for unit_cfg, unit_out in units_to_run:
         results = collect_results(
-            unit_out, unit_cfg, runs, title, paper or {}, pretrained[unit_out]
+            unit_out,
+            unit_cfg,
+            order_methods({*runs, *done[unit_out]}),
+            title,
+            paper or {},
+            pretrained[unit_out],
         )
         if seeds is not None:
             if len(clocks) == 2:
                 results["wall_s"] = clocks[1].save()
             _write_results(results, unit_out, [unit_out])
     if seeds is not None:
-        results = aggregate(out, runs, list(seeds), {"title": title, "config": cfg.to_dict()})
+        in_every_seed = order_methods({*runs, *set.intersection(*(done[u] for _, u in units))})
+        results = aggregate(
+            out, in_every_seed, list(seeds), {"title": title, "config": cfg.to_dict()}
+        )
     results["wall_s"] = clocks[0].save()
     _write_results(results, out, [unit_out for _, unit_out in units])
     return results
