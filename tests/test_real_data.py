@@ -190,7 +190,7 @@ def test_experiment_text_compares_seqgan_and_mle_on_per_sequence_bleu(text_data,
             "distinct": len(set(lines)) / len(lines),
             "in_train": np.mean([x in split["train"] for x in lines]),
             "in_test": np.mean([x in split["test"] for x in lines]),
-            "repeat": np.mean([Counter(x.split()).most_common(1)[0][1] / len(x.split())
+            "top_token": np.mean([Counter(x.split()).most_common(1)[0][1] / len(x.split())
                                for x in lines if x]),
         })  # fmt: skip
     assert checks["test split"]["in_test"] == 1.0
@@ -210,14 +210,14 @@ def test_sample_checks_count_a_hand_case():
     found = checks(rows, train={(1, 2), (7,)}, test={(3,)})
     # top token: 1/2, 1/2, 1, 4/6 over the four non-empty rows (one note held = 1.0)
     assert found == pytest.approx({"n": 5, "length": 2.2, "short": 0.8, "distinct": 0.8,
-                                   "in_train": 0.4, "in_test": 0.2, "repeat": (0.5 + 0.5 + 1 + 4 / 6) / 4})  # fmt: skip
+                                   "in_train": 0.4, "in_test": 0.2, "top_token": (0.5 + 0.5 + 1 + 4 / 6) / 4})  # fmt: skip
 
 
 def test_checks_of_a_seed_banked_before_the_top_token_share_render_as_a_dash():
     old = {
         "pretrain": {"length": 20.0, "short": 0.0, "distinct": 1.0, "in_train": 0.0, "in_test": 0.0}
     }
-    new = {"pretrain": {**old["pretrain"], "repeat": 0.25}}
+    new = {"pretrain": {**old["pretrain"], "top_token": 0.25}}
     lines = render_checks({"88": old, "89": new})
     assert (
         lines[-1]

@@ -218,7 +218,7 @@ def frontier_over_seeds(out: str | Path, seeds: Sequence[int]) -> dict:
     reference's front (below it for NLL-oracle, above it for BLEU; `seeds_below_at_tau1` and
     `points_below` in the JSON either way), its gap per seed, and those points over all seeds."""
     from seqgan_ray.studies.experiment import label
-    from seqgan_ray.studies.seeds import seed_dir
+    from seqgan_ray.studies.seeds import counted, seed_dir
 
     out = Path(out)
     per_seed = {s: json.loads((seed_dir(out, s) / "frontier.json").read_text()) for s in seeds}
@@ -252,9 +252,8 @@ def frontier_over_seeds(out: str | Path, seeds: Sequence[int]) -> dict:
         lines += ["| --- | --- | --- | --- |"]
         for m, r in rows.items():
             gaps = ", ".join("–" if g is None else f"{g:+.3f}" for g in r["gap_at_tau1"])
-            seeds_word = "seed" if r["seeds"] == 1 else "seeds"
             lines.append(
-                f"| {label(m)} | {r['seeds_below_at_tau1']} of {r['seeds']} {seeds_word} | {gaps} | "
+                f"| {label(m)} | {r['seeds_below_at_tau1']} of {counted(r['seeds'], 'seed')} | {gaps} | "
                 f"{r['points_below']} of {r['points_compared']} |"
             )
     _save(out / "frontier.json", result)

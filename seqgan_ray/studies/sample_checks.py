@@ -7,9 +7,9 @@ reference length, so a generator that collapses onto short stock lines the data 
 ("Thank you.") scores well (Obama at β = 0.8, docs/real-data.md). These checks are what exposed
 that collapse. On fixed-length data (music) a generator can collapse *within* a sequence
 instead, onto one note held for the whole line, which length and distinctness do not show: the
-share of each sample taken by its most frequent token does. Every real-data experiment reports them per method, beside the same numbers for
-the test split itself, from the samples each run writes (samples.txt: the final evaluation's
-first 10,000).
+share of each sample taken by its most frequent token does. Every real-data experiment reports
+them per method, beside the same numbers for the test split itself, from the samples each run
+writes (samples.txt: the final evaluation's first 10,000).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ SHORT = 5  # tokens: "short" as the Obama collapse was measured (test split 2.1 
 def checks(rows: Sequence[tuple], train: set[tuple], test: set[tuple]) -> dict[str, float]:
     """Shares of `rows` (token tuples before `<end>`) and their mean length: `short` (at most
     SHORT tokens), `distinct` (distinct rows / rows), `in_train` / `in_test` (rows equal to
-    some training / test sequence), and `repeat`: the mean over non-empty rows of the share of
+    some training / test sequence), and `top_token`: the mean over non-empty rows of the share of
     a row taken by its most frequent token (1.0 for a row of one token repeated)."""
     n = len(rows)
     lengths = np.fromiter(map(len, rows), dtype=np.int64, count=n)
@@ -39,7 +39,7 @@ def checks(rows: Sequence[tuple], train: set[tuple], test: set[tuple]) -> dict[s
         "distinct": len(set(rows)) / n,
         "in_train": sum(r in train for r in rows) / n,
         "in_test": sum(r in test for r in rows) / n,
-        "repeat": float(np.mean(top)) if top else float("nan"),
+        "top_token": float(np.mean(top)) if top else float("nan"),
     }
 
 
@@ -74,14 +74,16 @@ def render_checks(per_seed: dict[str, dict[str, dict]]) -> list[str]:
     """results.md's lines for the checks: one row per source, a cell per seed ("a / b / c")."""
     sources = list(next(iter(per_seed.values())))
     seeds = f" (seeds {', '.join(per_seed)})" if len(per_seed) > 1 else ""
-    older = any("repeat" not in c for checks in per_seed.values() for c in checks.values())
-    older = " (– where a seed was banked before it was counted)" if older else ""
+    banked_before = any(
+        "top_token" not in c for checks in per_seed.values() for c in checks.values()
+    )
+    dash = " (– where a seed was banked before it was counted)" if banked_before else ""
     lines = [
         "",
         f"What BLEU does not see{seeds}: the final samples' mean length in tokens, the shares "
         f"of at most {SHORT} tokens and of distinct samples, of verbatim copies of a training "
         "or a test sequence, and the mean share of a sample taken by its most frequent token"
-        f"{older}.",
+        f"{dash}.",
         "",
         "| samples | mean length | short | distinct | in train | in test | top token |",
         "| --- | --- | --- | --- | --- | --- | --- |",
@@ -89,7 +91,7 @@ def render_checks(per_seed: dict[str, dict[str, dict]]) -> list[str]:
     for source in sources:
         found = [c[source] for c in per_seed.values() if source in c]
         cells = [" / ".join(f"{c['length']:.1f}" for c in found)]
-        for k in ("short", "distinct", "in_train", "in_test", "repeat"):
+        for k in ("short", "distinct", "in_train", "in_test", "top_token"):
             cells.append(" / ".join("–" if k not in c else f"{100 * c[k]:.1f} %" for c in found))
         name = "pre-trained G" if source == "pretrain" else source
         lines.append(f"| {name} | " + " | ".join(cells) + " |")

@@ -25,8 +25,8 @@ from seqgan_ray.studies.sample_checks import render_checks
 from seqgan_ray.studies.significance import paired, pooled, t_interval
 
 
-def _count(n: int, noun: str) -> str:
-    """`_count(1, "seed")` -> "1 seed", `_count(3, "seed")` -> "3 seeds"."""
+def counted(n: int, noun: str) -> str:
+    """`counted(1, "seed")` -> "1 seed", `counted(3, "seed")` -> "3 seeds"."""
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
@@ -155,7 +155,7 @@ def render_seed_results(results: dict, format_p, column_label) -> str:
     )
     head += "".join(f" {column_label(k)} ± 95 % CI |" for k in others)
     lines = [
-        f"# {results['title']}: {label} over {_count(len(seeds), 'seed')} "
+        f"# {results['title']}: {label} over {counted(len(seeds), 'seed')} "
         f"({'higher' if metric['higher'] else 'lower'} is better)",
         "",
         head,
