@@ -54,6 +54,8 @@ from banked import (
     sweep_trials,
 )
 
+OFFD = "table1-cpu-official-d"  # issue 29 §1, in progress
+
 
 def table1_rows(page: str) -> list[Figure]:
     """The three-seed table's NLL-oracle mean ± CI, per-seed values and NLL-test mean ± CI."""
@@ -185,6 +187,10 @@ FIGURES: list[Figure] = [
     Figure("README.md", "reached {} / {}", f"{T1}/official-d/metrics.jsonl",
            "final/nll_oracle, final/nll_test", lambda: tuple(
                final_row(f"{T1}/official-d/metrics.jsonl")[k] for k in ("final/nll_oracle", "final/nll_test")), ".3f"),
+    Figure("README.md", "after 50 iterations (SeqGAN {} / {}, `shuffled` {} / {};", f"{OFFD}/seed-88/results.json",
+           "seqgan's and shuffled's NLL-oracle / NLL-test (100,000 samples)", lambda: tuple(
+               load_json(f"{OFFD}/seed-88/results.json")["methods"][m]["final"][k]
+               for m in ("seqgan", "shuffled") for k in ("nll_oracle", "nll_test")), ".3f"),
     Figure("docs/synthetic.md", "{} s median per iteration, {} s mean with the evaluations", f"{T1}/official-d/metrics.jsonl",
            "median and mean of adversarial perf/step_s", lambda: (
                median_step_s(f"{T1}/official-d/metrics.jsonl"),
