@@ -373,7 +373,8 @@ def test_a_method_asked_alone_joins_the_ones_a_seed_finished_before(three_seeds,
     unit = _kept_without(out, 1, "shuffled", tmp_path / "kept")
     capsys.readouterr()
     _experiment(tmp_path / "kept", "--seeds", "1", "--methods", "shuffled")
-    assert "running shuffled (1 at a time, " in capsys.readouterr().out
+    said = capsys.readouterr().out
+    assert "running shuffled (1 at a time, " in said and "; seqgan, mle kept from earlier" in said
     ran_together = json.loads((out / "seed-1" / "results.json").read_text())
     added = json.loads((unit / "results.json").read_text())
     over_seeds = json.loads((tmp_path / "kept" / "results.json").read_text())

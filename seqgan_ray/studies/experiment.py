@@ -202,7 +202,8 @@ def run_experiment(
     threads = max(1, cpus // jobs)
     if work:
         running = {m for m, _, _ in work}
-        ran, kept = [m for m in runs if m in running], [m for m in runs if m not in running]
+        ran = [m for m in runs if m in running]
+        kept = [m for m in order_methods(set(runs).union(*done.values())) if m not in running]
         also = f"; {', '.join(kept)} kept from earlier" if kept else ""
         echo(f"running {', '.join(ran)} ({jobs} at a time, {threads} thread(s) each){also} ...")
     with (
