@@ -1,6 +1,6 @@
 """Bank a study's evidence in this repository, the only thing kept between sessions.
 
-    python docs/bank.py OUT BANK [--pretrain-checkpoint]
+    python docs/bank.py OUT BANK [--pretrain-checkpoint] [--in-progress]
 
 Copies from the study directory OUT into BANK: the experiment's and each seed's own
 .json/.md/.png files, and each run's config.json and metrics.jsonl (a finished method's results
@@ -8,8 +8,13 @@ row and frontier curve are all a later invocation reads of it). With --pretrain-
 pretrain/ also keeps final_nll_oracle.npy and its checkpoint slimmed to G and G's optimizer: all
 that methods started in a later session from that pre-training need (MLE pre-training is not
 bit-reproducible across CPU types, so a remade one would be a different G).
+
+With --in-progress (run by hand before a session ends with runs still going), each unfinished
+run also keeps its whole checkpoint.pt, so a later session's `run.sh` continues it from there
+instead of from nothing. A run's checkpoint leaves BANK again once the run is banked finished.
 """
 
+import json
 import shutil
 import sys
 from pathlib import Path
@@ -17,7 +22,14 @@ from pathlib import Path
 KEEP = {"config.json", "metrics.jsonl", "experiment.json", "wall.json"}
 
 
-def bank(out: Path, dest: Path, pretrain_checkpoint: bool) -> None:
+def finished(run: Path) -> bool:
+    """Whether the run directory `run` has written its final evaluation."""
+    metrics = run / "metrics.jsonl"
+    lines = metrics.read_text().splitlines() if metrics.exists() else []
+    return any(json.loads(line).get("phase") == "final" for line in lines if line.strip())
+
+
+def bank(out: Path, dest: Path, pretrain_checkpoint: bool, in_progress: bool = False) -> None:
     for src in sorted(out.rglob("*")):
         rel = src.relative_to(out)
         if src.is_dir() or "again" in rel.parts or rel.parts[-2:-1] == ("d_pretrain",):
@@ -26,11 +38,15 @@ def bank(out: Path, dest: Path, pretrain_checkpoint: bool) -> None:
         keep = src.name in KEEP or (top and src.suffix in {".json", ".md", ".png"})
         pretrain = pretrain_checkpoint and "pretrain" in rel.parts
         keep |= pretrain and src.name in {"final_nll_oracle.npy", "checkpoint.pt"}
+        run = src.parent
+        keep |= in_progress and src.name == "checkpoint.pt" and not pretrain and not finished(run)
+        dst = dest / rel
+        if src.name == "metrics.jsonl" and not pretrain and finished(run):
+            (dst.parent / "checkpoint.pt").unlink(missing_ok=True)  # banked while in progress
         if not keep:
             continue
-        dst = dest / rel
         dst.parent.mkdir(parents=True, exist_ok=True)
-        if src.name == "checkpoint.pt":
+        if pretrain and src.name == "checkpoint.pt":
             from seqgan_ray.driver import checkpoint
 
             state = checkpoint.load(src)
@@ -44,4 +60,5 @@ def bank(out: Path, dest: Path, pretrain_checkpoint: bool) -> None:
 
 if __name__ == "__main__":
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    bank(Path(args[0]), Path(args[1]), "--pretrain-checkpoint" in sys.argv)
+    flags = ("--pretrain-checkpoint" in sys.argv, "--in-progress" in sys.argv)
+    bank(Path(args[0]), Path(args[1]), *flags)

@@ -10,6 +10,8 @@
 # invocation reads of it); and pretrain/ whole but slimmed: its checkpoint keeps only G and G's
 # optimizer (all that methods added later start from, and all the frontier sweeps), because MLE
 # pre-training is not bit-reproducible across CPU types and a remade one is refused.
+# A session about to end with runs still going banks them whole, to be continued here next time:
+#   python docs/bank.py "$OUT" docs/table1-cpu-official-d --pretrain-checkpoint --in-progress
 set -euo pipefail
 BANK="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 OUT="${OUT:-runs/official-d}"
