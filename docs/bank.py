@@ -14,10 +14,12 @@ run also keeps its whole checkpoint.pt, so a later session's `run.sh` continues 
 instead of from nothing. A run's checkpoint leaves BANK again once the run is banked finished.
 """
 
-import json
 import shutil
 import sys
 from pathlib import Path
+
+from seqgan_ray.driver import checkpoint
+from seqgan_ray.driver.rundir import read_metrics
 
 KEEP = {"config.json", "metrics.jsonl", "experiment.json", "wall.json"}
 
@@ -25,8 +27,7 @@ KEEP = {"config.json", "metrics.jsonl", "experiment.json", "wall.json"}
 def finished(run: Path) -> bool:
     """Whether the run directory `run` has written its final evaluation."""
     metrics = run / "metrics.jsonl"
-    lines = metrics.read_text().splitlines() if metrics.exists() else []
-    return any(json.loads(line).get("phase") == "final" for line in lines if line.strip())
+    return metrics.exists() and any(r.get("phase") == "final" for r in read_metrics(metrics))
 
 
 def bank(out: Path, dest: Path, pretrain_checkpoint: bool, in_progress: bool = False) -> None:
@@ -47,8 +48,6 @@ def bank(out: Path, dest: Path, pretrain_checkpoint: bool, in_progress: bool = F
             continue
         dst.parent.mkdir(parents=True, exist_ok=True)
         if pretrain and src.name == "checkpoint.pt":
-            from seqgan_ray.driver import checkpoint
-
             state = checkpoint.load(src)
             g = state["learner"]
             state["learner"] = {"generator": g["generator"], "g_opt": g["g_opt"]}
