@@ -61,3 +61,27 @@ def test_a_run_banked_in_progress_keeps_its_whole_checkpoint_until_banked_finish
     assert not (seed / "seqgan" / "checkpoint.pt").exists()
     assert (seed / "seqgan" / "metrics.jsonl").read_text().endswith('{"phase": "final"}\n')
     assert (seed / "pretrain" / "checkpoint.pt").exists()
+
+
+def test_only_the_seeds_run_are_banked_and_the_table_over_seeds_only_from_all_of_them(tmp_path):
+    out, dest = tmp_path / "out", tmp_path / "bank"
+    _study(out, ["mle", "final"])
+    (out / "results.json").write_text('{"seeds": [1]}\n')
+    bank_module.bank(out, dest, pretrain_checkpoint=True, seeds=[1])
+    assert (dest / "results.json").read_text() == '{"seeds": [1]}\n'
+
+    # A later invocation of seed 2 alone, beside seed 1 restored from the bank and edited since
+    # (a stale copy): seed 2 is banked, seed 1 and the table over seeds are left as they were.
+    _run(out / "seed-2" / "seqgan", ["mle", "final"])
+    (out / "seed-1" / "results.json").write_text('{"stale": true}\n')
+    (out / "results.json").write_text('{"seeds": [2]}\n')
+    bank_module.bank(out, dest, pretrain_checkpoint=True, seeds=[2])
+    assert (dest / "seed-2" / "seqgan" / "metrics.jsonl").exists()
+    assert (dest / "seed-1" / "results.json").read_text() == "{}\n"
+    assert (dest / "results.json").read_text() == '{"seeds": [1]}\n'
+
+    # Rebuilt over both seeds, the table over seeds is banked again.
+    (out / "results.json").write_text('{"seeds": [1, 2]}\n')
+    bank_module.bank(out, dest, pretrain_checkpoint=True, seeds=[1, 2])
+    assert (dest / "results.json").read_text() == '{"seeds": [1, 2]}\n'
+    assert (dest / "seed-1" / "results.json").read_text() == '{"stale": true}\n'

@@ -9,9 +9,11 @@
 # config.json and metrics.jsonl (its results.json row and frontier curve are all a later
 # invocation reads of it); and pretrain/ whole but slimmed: its checkpoint keeps only G and G's
 # optimizer (all that methods added later start from, and all the frontier sweeps), because MLE
-# pre-training is not bit-reproducible across CPU types and a remade one is refused.
+# pre-training is not bit-reproducible across CPU types and a remade one is refused. Only the
+# seeds in SEEDS are banked back, and the table over seeds only when SEEDS is every seed banked.
 # A session about to end with runs still going banks them whole, to be continued here next time:
-#   python docs/bank.py "$OUT" docs/table1-cpu-official-d --pretrain-checkpoint --in-progress
+#   python docs/bank.py "$OUT" docs/table1-cpu-official-d --pretrain-checkpoint --in-progress \
+#       --seeds "$SEEDS"
 set -euo pipefail
 BANK="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 OUT="${OUT:-runs/official-d}"
@@ -25,4 +27,4 @@ seqgan-ray experiment synthetic --preset table1-cpu-official-d --oracle "$ORACLE
     --seeds "${SEEDS:-88,89,90}" --methods "${METHODS:-seqgan,shuffled,row_shuffled,constant,mle}" \
     --adversarial-iterations 50 --checkpoint-every 1 --jobs "${JOBS:-2}" --frontier \
     --out "$OUT" --no-progress
-python "$BANK/../bank.py" "$OUT" "$BANK" --pretrain-checkpoint
+python "$BANK/../bank.py" "$OUT" "$BANK" --pretrain-checkpoint --seeds "${SEEDS:-88,89,90}"
