@@ -177,7 +177,7 @@ def run_experiment(
         unit_out: unit_out / "pretrain"
         if init_from is None
         else pretraining_source(Path(init_from), unit_cfg)
-        for unit_cfg, unit_out in units_to_run
+        for unit_cfg, unit_out in units
     }
     _claim(out, cfg, methods, seeds, init_from)
     # a seed run alone (to join others later) keeps its own wall time as well
@@ -231,10 +231,12 @@ def run_experiment(
 
     # 3. Results: each seed's, then (with seeds) those over seeds. A method a seed finished in
     #    an earlier invocation stays in them beside the ones asked for now, so a study run a few
-    #    methods at a time never drops one (its row may be all that is left of it).
+    #    methods at a time never drops one (its row may be all that is left of it). A seed with
+    #    nothing left to run is summed up again too: its rows may come from invocations banked
+    #    apart (one method each), whose own tables each lacked the other's.
     if paper is None and cfg.task.kind == "synthetic":
         paper = {"nll_oracle": PAPER_TABLE1}
-    for unit_cfg, unit_out in units_to_run:
+    for unit_cfg, unit_out in units:
         results = collect_results(
             unit_out,
             unit_cfg,
@@ -246,6 +248,8 @@ def run_experiment(
         if seeds is not None:
             if len(clocks) == 2:
                 results["wall_s"] = clocks[1].save()
+            elif "wall_s" in (earlier := _earlier_results(unit_out)):
+                results["wall_s"] = earlier["wall_s"]  # the seed's own, run alone elsewhere
             _write_results(results, unit_out, [unit_out])
     if seeds is not None:
         in_every_seed = order_methods({*runs, *set.intersection(*(done[u] for _, u in units))})
@@ -299,10 +303,15 @@ def _same_config(made: RunConfig, cfg: RunConfig) -> bool:
     return moved == cfg and Path(theirs or "").name == Path(mine or "").name
 
 
+def _earlier_results(unit_out: Path) -> dict:
+    """`unit_out`'s results.json, if it has one."""
+    path = unit_out / "results.json"
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
 def _earlier_rows(unit_out: Path) -> dict:
     """The method rows of `unit_out`'s results.json, if it has one."""
-    path = unit_out / "results.json"
-    return json.loads(path.read_text())["methods"] if path.exists() else {}
+    return _earlier_results(unit_out).get("methods", {})
 
 
 def _pretrain(cfg: RunConfig, where: Path, cpus: int, progress: bool) -> None:
