@@ -471,3 +471,24 @@ def test_issue_15_presets_change_only_their_knobs():
         assert dataclasses.replace(cfg, schedule=base.schedule) == base
     short = presets.preset("pretrain20-cpu")
     assert short.schedule == dataclasses.replace(base.schedule, mle_epochs=20)
+
+
+def test_a_seed_with_nothing_to_run_is_summed_up_again_from_its_rows(three_seeds, tmp_path):
+    """A seed whose rows were joined from invocations banked apart (its table and t-tests made
+    before one method's row arrived) gets its own results rebuilt, not trusted as they stand."""
+    out, _, _ = three_seeds
+    joined = tmp_path / "joined"
+    for s in (1, 2, 3):
+        shutil.copytree(out / f"seed-{s}", joined / f"seed-{s}", ignore=HEAVY)
+    partial = json.loads((joined / "seed-2" / "results.json").read_text())
+    del partial["t_tests_vs_seqgan"]["mle"]  # as banked by the invocation that ran shuffled
+    (joined / "seed-2" / "results.json").write_text(json.dumps(partial))
+    _experiment(joined, "--seeds", "1,2,3", "--methods", "seqgan,mle,shuffled")
+    rebuilt = json.loads((joined / "seed-2" / "results.json").read_text())
+    before = json.loads((out / "seed-2" / "results.json").read_text())
+    assert rebuilt["t_tests_vs_seqgan"] == before["t_tests_vs_seqgan"]
+    after = json.loads((joined / "results.json").read_text())
+    assert (
+        after["t_tests_vs_seqgan"]
+        == json.loads((out / "results.json").read_text())["t_tests_vs_seqgan"]
+    )
