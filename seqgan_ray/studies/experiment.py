@@ -283,9 +283,10 @@ class _Clock:
 def _methods_done(unit_out: Path, cfg: RunConfig) -> set[str]:
     """The methods of `unit_out`'s results.json (those whose run directory is still there),
     checked to come from the same experiment (`_same_config`)."""
-    rows = _earlier_rows(unit_out)
+    earlier = _earlier_results(unit_out)
+    rows = earlier.get("methods", {})
     if rows:
-        made = RunConfig.from_dict(json.loads((unit_out / "results.json").read_text())["config"])
+        made = RunConfig.from_dict(earlier["config"])
         if not _same_config(made, cfg):
             raise UserError(
                 f"{unit_out / 'results.json'} was made with another config than this "
