@@ -12,6 +12,7 @@ from seqgan_ray import presets
 from seqgan_ray.cli.app import app
 from seqgan_ray.errors import UserError
 from seqgan_ray.studies.experiment import parse_methods, render_results
+from seqgan_ray.studies.plots import official_log_points
 from seqgan_ray.studies.significance import welch
 
 
@@ -52,6 +53,17 @@ def test_experiment_writes_every_method_with_p_values(experiment):
     assert results["after_mle"] is not None and results["metric"]["key"] == "nll_oracle"
     png = experiment / "learning_curves.png"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
+
+
+def test_the_official_log_sits_at_its_own_g_step_count_on_the_epoch_axis():
+    # sequence_gan.py logs iteration k after its (k + 1)-th g-step, as our adversarial step k
+    # (epoch 50 + k after 50 MLE epochs) is; a 50-iteration run ends at step 49, one g-step short
+    # of the official 50, which is still drawn; 100 and 150 are not.
+    assert official_log_points(50, 99.0) == [
+        (50, 9.08457), (60, 9.03079), (80, 8.91642), (100, 8.83388)
+    ]  # fmt: skip
+    assert official_log_points(50, 98.0)[-1] == (80, 8.91642)
+    assert official_log_points(120, 270.0)[-1] == (270, 8.68320)
 
 
 def test_results_table_reproduces_from_results_json(experiment):

@@ -27,7 +27,8 @@ DIAGNOSTIC_PANELS = (
 )
 
 # LantaoYu/SeqGAN save/experiment-log.txt: NLL-oracle of its SeqGAN run at adversarial iterations
-# 0..150 (iteration 0 = after its MLE pre-training), drawn on the synthetic learning curves.
+# 0..150 (sequence_gan.py evaluates iteration k after its g-step, so after k + 1 g-steps), drawn on
+# the synthetic learning curves.
 OFFICIAL_LOG = (
     (0, 9.08457),
     (10, 9.03079),
@@ -67,10 +68,9 @@ def plot_learning_curves(results: dict, path: str | Path) -> None:
             ax.axhline(row[metric["key"]], ls=":", c="gray", label=row["label"])
     boundary = results["pretrain_epochs"] - 0.5  # between the last MLE epoch and iteration 0
     if metric["key"] == "nll_oracle":  # the synthetic task: the official code's own run beside
-        xs, ys = zip(*OFFICIAL_LOG)
         curves = [row["curve"] for row in results["methods"].values() if row["curve"]]
         last = max((c[-1][0] for c in curves), default=0)
-        shown = [(boundary + 0.5 + x, y) for x, y in zip(xs, ys) if boundary + 0.5 + x <= last]
+        shown = official_log_points(results["pretrain_epochs"], last)
         if shown:
             ax.plot(*zip(*shown), "kx", ms=6, label="official code's SeqGAN log (adversarial)")
     ax.axvline(boundary, c="k", ls="--", lw=0.8)
@@ -89,6 +89,16 @@ def plot_learning_curves(results: dict, path: str | Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
+
+
+def official_log_points(pretrain_epochs: int, last_epoch: float) -> list[tuple[float, float]]:
+    """OFFICIAL_LOG on our epoch axis, up to one iteration past our last point. Its iteration k
+    is evaluated after k + 1 g-steps, as our adversarial step k (epoch pretrain_epochs + k) is;
+    the one iteration of slack keeps its point at 50 beside a 50-iteration run's last (step 49),
+    one g-step apart, instead of dropping the comparison the run was sized for."""
+    return [
+        (pretrain_epochs + k, y) for k, y in OFFICIAL_LOG if pretrain_epochs + k <= last_epoch + 1
+    ]
 
 
 def epoch_positions(rows: Sequence[dict]) -> list[float | None]:
