@@ -45,16 +45,18 @@ def at_step(rel: str, step: int) -> dict:
     return next(r for r in adversarial(rel) if r["step"] == step)
 
 
-def seed_final(method: str, key: str = "nll_oracle") -> tuple[float, ...]:
+def seed_final(method: str, key: str = "nll_oracle", study: str = T1) -> tuple[float, ...]:
     """Each seed's final score of a method (seed-S/results.json, 100,000 samples)."""
     return tuple(
-        load_json(f"{T1}/seed-{s}/results.json")["methods"][method]["final"][key] for s in SEEDS
+        load_json(f"{study}/seed-{s}/results.json")["methods"][method]["final"][key] for s in SEEDS
     )
 
 
-def pretrained(key: str = "nll_oracle") -> tuple[float, ...]:
+def pretrained(key: str = "nll_oracle", study: str = T1) -> tuple[float, ...]:
     """Each seed's pre-trained G at tau = 1: the final evaluation of seed-S/pretrain."""
-    return tuple(final_row(f"{T1}/seed-{s}/pretrain/metrics.jsonl")[f"final/{key}"] for s in SEEDS)
+    return tuple(
+        final_row(f"{study}/seed-{s}/pretrain/metrics.jsonl")[f"final/{key}"] for s in SEEDS
+    )
 
 
 def mean_ci(values: tuple[float, ...]) -> tuple[float, float]:
@@ -83,23 +85,23 @@ def front_gap(point: tuple[float, float], curve: list[dict]) -> float:
     return float(np.interp(point[1], xs, ys) - point[0])
 
 
-def pretrained_gap(ref: str) -> tuple[float, ...]:
+def pretrained_gap(ref: str, study: str = T1) -> tuple[float, ...]:
     """The pre-trained G's tau = 1 point against a reference's temperature curve, per seed."""
-    points = zip(pretrained("nll_oracle"), pretrained("nll_test"), strict=True)
+    points = zip(pretrained("nll_oracle", study), pretrained("nll_test", study), strict=True)
     return tuple(
-        front_gap(p, load_json(f"{T1}/seed-{s}/frontier.json")["curves"][ref])
+        front_gap(p, load_json(f"{study}/seed-{s}/frontier.json")["curves"][ref])
         for s, p in zip(SEEDS, points, strict=True)
     )
 
 
-def frontier_gap(ref: str, method: str) -> tuple[float, ...]:
-    return tuple(
-        load_json(f"{T1}/frontier.json")[f"vs_temperature_tuned_{ref}"][method]["gap_at_tau1"]
-    )
+def frontier_gap(ref: str, method: str, study: str = T1) -> tuple[float, ...]:
+    """A method's tau = 1 gap per seed; ref "mle", "shuffled" (tuned) or "pretrained_g"."""
+    section = "vs_pretrained_g" if ref == "pretrained_g" else f"vs_temperature_tuned_{ref}"
+    return tuple(load_json(f"{study}/frontier.json")[section][method]["gap_at_tau1"])
 
 
-def seqgan_minus_pretrained() -> tuple[float, ...]:
-    return tuple(np.subtract(seed_final("seqgan"), pretrained()))
+def seqgan_minus_pretrained(study: str = T1) -> tuple[float, ...]:
+    return tuple(np.subtract(seed_final("seqgan", study=study), pretrained(study=study)))
 
 
 def clipped_share(rel: str) -> float:
