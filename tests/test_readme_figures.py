@@ -57,18 +57,21 @@ from banked import (
 OFFD = "table1-cpu-official-d"  # issue 29 §1, in progress
 
 
-def table1_rows(page: str) -> list[Figure]:
-    """The three-seed table's NLL-oracle mean ± CI, per-seed values and NLL-test mean ± CI."""
+T1_METHODS = ("seqgan", "mle", "shuffled", "constant", "ss", "pg_bleu", "random")
+
+
+def table1_rows(page: str, study: str = T1, methods: tuple[str, ...] = T1_METHODS) -> list[Figure]:
+    """A three-seed table's NLL-oracle mean ± CI, per-seed values and NLL-test mean ± CI."""
     rows = []
-    for method in ("seqgan", "mle", "shuffled", "constant", "ss", "pg_bleu", "random"):
+    for method in methods:
         for key in ("nll_oracle", "nll_test"):
             rows.append(
                 Figure(
                     page,
                     "{} ± {}",
-                    f"{T1}/seed-*/results.json",
+                    f"{study}/seed-*/results.json",
                     f"{method} final {key}: mean and 95 % t half-width over seeds",
-                    lambda m=method, k=key: mean_ci(seed_final(m, k)),
+                    lambda m=method, k=key: mean_ci(seed_final(m, k, study)),
                     ".3f",
                 )
             )
@@ -76,18 +79,18 @@ def table1_rows(page: str) -> list[Figure]:
             Figure(
                 page,
                 "{}, {}, {}",
-                f"{T1}/seed-*/results.json",
+                f"{study}/seed-*/results.json",
                 f"{method} final nll_oracle per seed",
-                lambda m=method: seed_final(m),
+                lambda m=method: seed_final(m, study=study),
                 ".3f",
             )
         )
     return rows + [
-        Figure(page, "| {} ± {} | {}, {}, {} |", f"{T1}/seed-*/pretrain/metrics.jsonl",
+        Figure(page, "| {} ± {} | {}, {}, {} |", f"{study}/seed-*/pretrain/metrics.jsonl",
                "pre-trained G's final/nll_oracle: mean ± CI, then per seed",
-               lambda: (*mean_ci(pretrained()), *pretrained()), ".3f"),
-        Figure(page, "{} ± {} |", f"{T1}/seed-*/pretrain/metrics.jsonl",
-               "pre-trained G's final/nll_test: mean ± CI", lambda: mean_ci(pretrained("nll_test")), ".3f"),
+               lambda: (*mean_ci(pretrained(study=study)), *pretrained(study=study)), ".3f"),
+        Figure(page, "{} ± {} |", f"{study}/seed-*/pretrain/metrics.jsonl", "pre-trained G's final/nll_test: mean ± CI",
+               lambda: mean_ci(pretrained("nll_test", study)), ".3f"),
     ]  # fmt: skip
 
 
