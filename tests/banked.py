@@ -94,10 +94,16 @@ def pretrained_gap(ref: str, study: str = T1) -> tuple[float, ...]:
     )
 
 
-def frontier_gap(ref: str, method: str, study: str = T1) -> tuple[float, ...]:
-    """A method's tau = 1 gap per seed; ref "mle", "shuffled" (tuned) or "pretrained_g"."""
+def frontier_entry(ref: str, method: str, study: str = T1) -> dict:
+    """A method's entry in frontier.json against ref: "mle", "shuffled" (temperature-tuned) or
+    "pretrained_g"."""
     section = "vs_pretrained_g" if ref == "pretrained_g" else f"vs_temperature_tuned_{ref}"
-    return tuple(load_json(f"{study}/frontier.json")[section][method]["gap_at_tau1"])
+    return load_json(f"{study}/frontier.json")[section][method]
+
+
+def frontier_gap(ref: str, method: str, study: str = T1) -> tuple[float, ...]:
+    """A method's tau = 1 gap per seed."""
+    return tuple(frontier_entry(ref, method, study)["gap_at_tau1"])
 
 
 def seqgan_minus_pretrained(study: str = T1) -> tuple[float, ...]:
@@ -141,7 +147,7 @@ def paper(method: str) -> float | None:
 
 def frontier_cell(ref: str, method: str) -> tuple[float, ...]:
     """A frontier column's cell: the seeds whose tau = 1 point lies below the tuned front, the gaps."""
-    entry = results(f"{T1}/frontier.json")[f"vs_temperature_tuned_{ref}"][method]
+    entry = frontier_entry(ref, method)
     return (entry["seeds_below_at_tau1"], *entry["gap_at_tau1"])
 
 
@@ -184,7 +190,7 @@ def d_adam_steps(run: str, iterations: int = 200) -> float:
 
 def frontier_points(ref: str, method: str) -> tuple[int, int]:
     """A method's temperature points below the tuned front, of those comparable (all seeds)."""
-    entry = results(f"{T1}/frontier.json")[f"vs_temperature_tuned_{ref}"][method]
+    entry = frontier_entry(ref, method)
     return entry["points_below"], entry["points_compared"]
 
 
